@@ -1,0 +1,276 @@
+//! The one error vocabulary: every refusal and every bad input.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::{self, Action, Attempt};
+use crate::{SessionId, Status};
+
+/// Why an operation was refused or an input rejected.
+///
+/// Every variant has a stable snake_case [`ErrorCode`] ([`Error::code`]) and the HTTP
+/// status a REST API built on this library would answer ([`Error::http_status`]). The
+/// [`Display`](fmt::Display) text starts with the code and explains the refusal by the
+/// rule that refused it, e.g.
+/// `not_resumable: an approved inquiry is decided; only created, pending or expired
+/// inquiries can be resumed (T6, T7)`.
+///
+/// A refused operation changes nothing (rule E8). No variant ever carries a session token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The action does not apply to the status (409).
+    InvalidTransition {
+        /// What was attempted.
+        action: Action,
+        /// The inquiry's status at the time of the attempt.
+        status: Status,
+    },
+    /// Resume on `completed`, `failed`, `needs_review`, `approved` or `declined` (409).
+    NotResumable {
+        /// The inquiry's status at the time of the attempt.
+        status: Status,
+    },
+    /// A contrary review or decision on an `approved` or `declined` inquiry (409).
+    DecisionFinal {
+        /// What was attempted.
+        action: Action,
+        /// `approved` or `declined`.
+        status: Status,
+    },
+    /// Anything but a repeated redact on a redacted inquiry (409).
+    Redacted {
+        /// What was attempted.
+        attempted: Attempt,
+    },
+    /// Start, complete, fail or access on an expired inquiry (410).
+    InquiryExpired {
+        /// What was attempted.
+        attempted: Attempt,
+    },
+    /// Access to a done or post-inquiry inquiry (403).
+    InquiryFinished {
+        /// The inquiry's status at the time of the attempt.
+        status: Status,
+    },
+    /// Access to a pending inquiry without a token (401).
+    SessionRequired,
+    /// A token that does not belong to a session of this inquiry (401).
+    InvalidToken,
+    /// A token of this inquiry whose session has expired (401).
+    SessionExpired {
+        /// The expired session the token belonged to.
+        session: SessionId,
+    },
+    /// A malformed id, token, interval, policy, stored record or scenario (422).
+    InvalidInput(InvalidInput),
+}
+
+/// What was wrong with an input; carried by [`Error::InvalidInput`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    message: Cow<'static, str>,
+}
+
+impl InvalidInput {
+    /// What was wrong, and where possible how to fix it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl Error {
+    pub(crate) fn invalid_input(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::InvalidInput(InvalidInput {
+            message: message.into(),
+        })
+    }
+
+    /// Prefixes an `invalid_input` message with where the input was, e.g. "policy ttl: ".
+    pub(crate) fn within(self, place: fmt::Arguments<'_>) -> Self {
+        match self {
+            Error::InvalidInput(input) => {
+                Error::invalid_input(format!("{place}: {}", input.message))
+            }
+            other => other,
+        }
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            Error::NotResumable { .. } => ErrorCode::NotResumable,
+            Error::DecisionFinal { .. } => ErrorCode::DecisionFinal,
+            Error::Redacted { .. } => ErrorCode::Redacted,
+            Error::InquiryExpired { .. } => ErrorCode::InquiryExpired,
+            Error::InquiryFinished { .. } => ErrorCode::InquiryFinished,
+            Error::SessionRequired => ErrorCode::SessionRequired,
+            Error::InvalidToken => ErrorCode::InvalidToken,
+            Error::SessionExpired { .. } => ErrorCode::SessionExpired,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+        }
+    }
+
+    /// The HTTP status a REST API built on this library answers; see [`ErrorCode::http_status`].
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.code())?;
+        match self {
+            Error::InvalidTransition { action, status } => {
+                let (from, rule) = rules::applies_to(*action);
+                write!(
+                    f,
+                    "cannot {} when {}; {} applies only to {} ({rule})",
+                    action.verb(),
+                    status.described(),
+                    action.verb(),
+                    from
+                )
+            }
+            Error::NotResumable { status } => write!(
+                f,
+                "{}; only created, pending or expired inquiries can be resumed (T6, T7)",
+                status.described()
+            ),
+            Error::DecisionFinal { action, status } => write!(
+                f,
+                "{} and decisions are final; it cannot {} any more (T9, T10)",
+                status.described(),
+                action.verb()
+            ),
+            Error::Redacted { attempted } => write!(
+                f,
+                "the inquiry is redacted and frozen; {attempted} is refused, only a repeated redact succeeds (T11)"
+            ),
+            Error::InquiryExpired {
+                attempted: Attempt::Access,
+            } => f.write_str(
+                "the inquiry expired and nobody can open it; resume it to hand out a new session token (E4, T7)",
+            ),
+            Error::InquiryExpired { attempted } => write!(
+                f,
+                "the inquiry expired, so {attempted} is refused; resume it first (T5, T7)"
+            ),
+            Error::InquiryFinished { status } => write!(
+                f,
+                "{}; nobody can open it any more (access table)",
+                status.described()
+            ),
+            Error::SessionRequired => f.write_str(
+                "a pending inquiry opens only with a valid session token; resume the inquiry to issue one (S3, T6)",
+            ),
+            Error::InvalidToken => f.write_str(
+                "the token does not belong to a kept session of this inquiry (A1, A2, S7)",
+            ),
+            Error::SessionExpired { session } => write!(
+                f,
+                "session {session} has expired; resume the inquiry to issue a new token (S5, S6)"
+            ),
+            Error::InvalidInput(input) => f.write_str(input.message()),
+        }
+    }
+}
+
+/// The stable, machine-readable code of an [`Error`]; serialized as its snake_case name.
+///
+/// ```
+/// use inquiry_lifecycle::ErrorCode;
+/// assert_eq!(ErrorCode::NotResumable.as_str(), "not_resumable");
+/// assert_eq!(ErrorCode::NotResumable.http_status(), 409);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `invalid_transition`: the action does not apply to the status.
+    InvalidTransition,
+    /// `not_resumable`: resume on a finished or post-inquiry status.
+    NotResumable,
+    /// `decision_final`: a contrary decision on a decided inquiry.
+    DecisionFinal,
+    /// `redacted`: any action but redact on a redacted inquiry.
+    Redacted,
+    /// `inquiry_expired`: start, complete, fail or access on an expired inquiry.
+    InquiryExpired,
+    /// `inquiry_finished`: access to a done or post-inquiry inquiry.
+    InquiryFinished,
+    /// `session_required`: access to a pending inquiry without a token.
+    SessionRequired,
+    /// `invalid_token`: a token that belongs to no kept session of this inquiry.
+    InvalidToken,
+    /// `session_expired`: a token of this inquiry whose session expired.
+    SessionExpired,
+    /// `invalid_input`: malformed input.
+    InvalidInput,
+}
+
+impl ErrorCode {
+    /// Every code, in the rule book's order.
+    pub const ALL: [ErrorCode; 10] = [
+        ErrorCode::InvalidTransition,
+        ErrorCode::NotResumable,
+        ErrorCode::DecisionFinal,
+        ErrorCode::Redacted,
+        ErrorCode::InquiryExpired,
+        ErrorCode::InquiryFinished,
+        ErrorCode::SessionRequired,
+        ErrorCode::InvalidToken,
+        ErrorCode::SessionExpired,
+        ErrorCode::InvalidInput,
+    ];
+
+    /// The wire name, e.g. `"session_expired"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::NotResumable => "not_resumable",
+            ErrorCode::DecisionFinal => "decision_final",
+            ErrorCode::Redacted => "redacted",
+            ErrorCode::InquiryExpired => "inquiry_expired",
+            ErrorCode::InquiryFinished => "inquiry_finished",
+            ErrorCode::SessionRequired => "session_required",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::InvalidInput => "invalid_input",
+        }
+    }
+
+    /// The HTTP status a REST API answers with for this code (rule book, "Errors").
+    pub const fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidTransition
+            | ErrorCode::NotResumable
+            | ErrorCode::DecisionFinal
+            | ErrorCode::Redacted => 409,
+            ErrorCode::InquiryExpired => 410,
+            ErrorCode::InquiryFinished => 403,
+            ErrorCode::SessionRequired | ErrorCode::InvalidToken | ErrorCode::SessionExpired => 401,
+            ErrorCode::InvalidInput => 422,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ErrorCode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == s)
+            .ok_or_else(|| Error::invalid_input(format!("unknown error code {s:?}")))
+    }
+}

@@ -1,0 +1,149 @@
+//! Inquiry and session ids: a prefix and 24 characters from `[A-Za-z0-9]`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::{Error, RandomSource};
+
+const ID_CHARS: usize = 24;
+const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// The 24 characters after an id's prefix, always from `[A-Za-z0-9]`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct IdBody([u8; ID_CHARS]);
+
+impl IdBody {
+    fn parse(prefix: &str, kind: &str, text: &str) -> Result<Self, Error> {
+        let body = text
+            .strip_prefix(prefix)
+            .and_then(|body| <[u8; ID_CHARS]>::try_from(body.as_bytes()).ok())
+            .filter(|body| body.iter().all(u8::is_ascii_alphanumeric));
+        body.map(IdBody).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "malformed {kind} id {:?}: expected {prefix:?} followed by {ID_CHARS} characters from [A-Za-z0-9]",
+                Truncated(text)
+            ))
+        })
+    }
+
+    /// Draws 24 uniformly distributed characters (rejection sampling, no modulo bias).
+    fn generate(random: &mut dyn RandomSource) -> Self {
+        let mut body = [0u8; ID_CHARS];
+        let mut filled = 0;
+        let mut pool = [0u8; 32];
+        while filled < ID_CHARS {
+            random.fill_bytes(&mut pool);
+            for byte in pool {
+                // 248 = 4 * 62: bytes at or above it would favour the first characters.
+                if byte < 248 && filled < ID_CHARS {
+                    body[filled] = ALPHABET[usize::from(byte % 62)];
+                    filled += 1;
+                }
+            }
+        }
+        IdBody(body)
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII alphanumerics are ever stored, so this never fails.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+/// Shows at most 40 characters of untrusted text in a message.
+struct Truncated<'a>(&'a str);
+
+impl fmt::Debug for Truncated<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(40) {
+            Some((cut, _)) => write!(f, "{:?}…", &self.0[..cut]),
+            None => write!(f, "{:?}", self.0),
+        }
+    }
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal, $kind:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(IdBody);
+
+        impl $name {
+            /// The prefix every id of this kind starts with.
+            pub const PREFIX: &'static str = $prefix;
+
+            /// Parses an id, refusing anything malformed with `invalid_input`.
+            pub fn parse(text: &str) -> Result<Self, Error> {
+                IdBody::parse($prefix, $kind, text).map($name)
+            }
+
+            /// A fresh random id drawn from `random`.
+            pub fn generate(random: &mut dyn RandomSource) -> Self {
+                $name(IdBody::generate(random))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str($prefix)?;
+                f.write_str(self.0.as_str())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}(\"{}\")", stringify!($name), self)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+
+            fn from_str(text: &str) -> Result<Self, Error> {
+                Self::parse(text)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An inquiry's id: `inq_` followed by 24 characters from `[A-Za-z0-9]`.
+    ///
+    /// ```
+    /// use inquiry_lifecycle::{ErrorCode, InquiryId};
+    /// let id: InquiryId = "inq_RQ4jHMYx8wHMCSjQ2M43jf4r".parse().unwrap();
+    /// assert_eq!(id.to_string(), "inq_RQ4jHMYx8wHMCSjQ2M43jf4r");
+    /// assert_eq!(InquiryId::parse("inq_short").unwrap_err().code(), ErrorCode::InvalidInput);
+    /// ```
+    InquiryId,
+    "inq_",
+    "inquiry"
+);
+
+id_type!(
+    /// A session's id: `iqse_` followed by 24 characters from `[A-Za-z0-9]` (rule S1).
+    ///
+    /// ```
+    /// use inquiry_lifecycle::SessionId;
+    /// assert!(SessionId::parse("iqse_000000000000000000000000").is_ok());
+    /// assert!(SessionId::parse("inq_000000000000000000000000").is_err());
+    /// ```
+    SessionId,
+    "iqse_",
+    "session"
+);

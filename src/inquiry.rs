@@ -1,0 +1,671 @@
+//! The inquiry: its state, and every operation on it.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::rules::{self, Action, Attempt, Target, TransitionRule, Verdict};
+use crate::session::{Session, SessionStatus, MAX_SESSIONS};
+use crate::{
+    Error, Event, EventName, InquiryId, Intervals, Policy, RandomSource, SessionId, SessionToken,
+    Status,
+};
+
+/// One person's attempt to verify their identity: its lifecycle, never personal data.
+///
+/// Every operation takes `now`; none reads the clock. Every change comes out as
+/// [`Event`]s, in order, and bumps [`revision`](Inquiry::revision) by one. A refused
+/// operation returns an [`Error`] and changes nothing at all (rule E8).
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
+///
+/// let mut random = SeededRandom::new(1);
+/// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut random);
+/// let opened = inquiry.start(t0 + TimeDelta::minutes(5), &mut random)?;
+/// inquiry.access(Some(&opened.token), t0 + TimeDelta::minutes(6))?;
+/// inquiry.complete(t0 + TimeDelta::minutes(30))?;
+/// assert_eq!(inquiry.status(), Status::Completed);
+/// # Ok::<(), inquiry_lifecycle::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Inquiry {
+    pub(crate) id: InquiryId,
+    pub(crate) status: Status,
+    pub(crate) intervals: Intervals,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) started_at: Option<DateTime<Utc>>,
+    /// The last resume from `expired` (T7); a resume of a live inquiry (T6) leaves it.
+    pub(crate) resumed_at: Option<DateTime<Utc>>,
+    pub(crate) expired_at: Option<DateTime<Utc>>,
+    pub(crate) finished_at: Option<DateTime<Utc>>,
+    pub(crate) reviewed_at: Option<DateTime<Utc>>,
+    pub(crate) decided_at: Option<DateTime<Utc>>,
+    pub(crate) redacted_at: Option<DateTime<Utc>>,
+    /// When the last recorded change happened (E6).
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) revision: u64,
+    pub(crate) last_sequence: u64,
+    pub(crate) sessions: Vec<Session>,
+}
+
+/// What [`Inquiry::start`] and [`Inquiry::resume`] hand out: a new session and its token.
+///
+/// The token is handed out exactly once, here (rule S2); the inquiry keeps only its digest.
+#[derive(Debug)]
+#[must_use = "the token is handed out only once; hand it to the person"]
+pub struct Opened {
+    /// The new session's id.
+    pub session_id: SessionId,
+    /// The new session's token.
+    pub token: SessionToken,
+    /// The events of the call, in order.
+    pub events: Vec<Event>,
+}
+
+/// What a granted [`Inquiry::access`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    /// The session the token belongs to; `None` for a `created` inquiry opened by link.
+    pub session_id: Option<SessionId>,
+    /// The events of the call, in order (a first use starts the session, rule A3).
+    pub events: Vec<Event>,
+}
+
+/// What [`Inquiry::act`] returns for an accepted action.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The events of the call, in order; empty for a no-op.
+    pub events: Vec<Event>,
+    /// For start and resume: the new session's id and token.
+    pub opened: Option<(SessionId, SessionToken)>,
+}
+
+impl Inquiry {
+    /// T1: creates an inquiry with a fresh random id, capturing `policy`'s intervals (E2).
+    pub fn create(
+        policy: &Policy,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> (Inquiry, Vec<Event>) {
+        Inquiry::create_with_id(InquiryId::generate(random), policy, now)
+    }
+
+    /// T1: creates an inquiry with an id chosen by the caller.
+    pub fn create_with_id(
+        id: InquiryId,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> (Inquiry, Vec<Event>) {
+        let mut inquiry = Inquiry {
+            id,
+            status: Status::Created,
+            intervals: policy.intervals(),
+            created_at: now,
+            started_at: None,
+            resumed_at: None,
+            expired_at: None,
+            finished_at: None,
+            reviewed_at: None,
+            decided_at: None,
+            redacted_at: None,
+            updated_at: now,
+            revision: 1,
+            last_sequence: 0,
+            sessions: Vec::new(),
+        };
+        let mut events = Vec::with_capacity(1);
+        inquiry.record(&mut events, EventName::InquiryCreated, now, None, None);
+        (inquiry, events)
+    }
+
+    // ----- queries -------------------------------------------------------------------
+
+    /// The inquiry's id.
+    pub fn id(&self) -> InquiryId {
+        self.id
+    }
+
+    /// The status as recorded. A live inquiry whose deadline has passed is expired all the
+    /// same (E4): ask [`Inquiry::status_at`] for the status at a given time.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The status as seen at `now`: `expired` once a live inquiry's deadline is reached,
+    /// whether or not anything applied it yet (E4).
+    pub fn status_at(&self, now: DateTime<Utc>) -> Status {
+        let now = self.clamp(now);
+        match self.deadline() {
+            Some(deadline) if now >= deadline => Status::Expired,
+            _ => self.status,
+        }
+    }
+
+    /// The deadline as recorded (E3): `created_at` + after-create while `created`;
+    /// `started_at` + after-start once `pending`; `resumed_at` + after-resume after a
+    /// resume from `expired`. Only a live, unredacted inquiry has one.
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        if self.is_redacted() {
+            return None;
+        }
+        let intervals = &self.intervals;
+        match self.status {
+            Status::Created => Some(intervals.expire_after_create.after(self.created_at)),
+            Status::Pending => match (self.resumed_at, self.started_at) {
+                (Some(resumed_at), _) => Some(intervals.expire_after_resume.after(resumed_at)),
+                (None, Some(started_at)) => Some(intervals.expire_after_start.after(started_at)),
+                // Not reachable: pending is entered by start or by a resume from expired.
+                (None, None) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The deadline as seen at `now`: none once it has passed (E3, E4).
+    pub fn deadline_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.deadline()
+            .filter(|deadline| self.clamp(now) < *deadline)
+    }
+
+    /// The next instant at which something happens on its own (the inquiry's deadline or a
+    /// session's expiry), for the embedding service's timer (E5). Call
+    /// [`Inquiry::apply_due`] at or after it.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        let sessions = self.sessions.iter().filter(|s| s.is_live());
+        let session_due = sessions.map(Session::expires_at).min();
+        match (self.deadline(), session_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The session records kept (at most 25, rule S7), oldest first.
+    pub fn sessions(&self) -> &[Session] {
+        &self.sessions
+    }
+
+    /// How many sessions are live (`new` or `active`) as seen at `now`.
+    pub fn live_sessions_at(&self, now: DateTime<Utc>) -> usize {
+        if !self.status_at(now).is_live() {
+            return 0;
+        }
+        let now = self.clamp(now);
+        self.sessions.iter().filter(|s| s.is_live_at(now)).count()
+    }
+
+    /// The revision: 1 when created, one more for every call that changed anything (V3).
+    /// Stores use it for compare-and-swap.
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The sequence number of the last event yielded (V1).
+    pub fn last_sequence(&self) -> u64 {
+        self.last_sequence
+    }
+
+    /// The intervals captured when the inquiry was created (E2).
+    pub fn intervals(&self) -> &Intervals {
+        &self.intervals
+    }
+
+    /// When the inquiry was created.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// When the inquiry was started (T2), if it was.
+    pub fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.started_at
+    }
+
+    /// When the inquiry was last resumed from `expired` (T7), if it was.
+    pub fn resumed_at(&self) -> Option<DateTime<Utc>> {
+        self.resumed_at
+    }
+
+    /// When the inquiry last expired, if it did (its deadline, for a due expiry: E4).
+    pub fn expired_at(&self) -> Option<DateTime<Utc>> {
+        self.expired_at
+    }
+
+    /// When the inquiry completed or failed, if it did.
+    pub fn finished_at(&self) -> Option<DateTime<Utc>> {
+        self.finished_at
+    }
+
+    /// When the inquiry was marked for review, if it was.
+    pub fn reviewed_at(&self) -> Option<DateTime<Utc>> {
+        self.reviewed_at
+    }
+
+    /// When the inquiry was approved or declined, if it was.
+    pub fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.decided_at
+    }
+
+    /// When the inquiry was redacted, if it was.
+    pub fn redacted_at(&self) -> Option<DateTime<Utc>> {
+        self.redacted_at
+    }
+
+    /// Whether the inquiry is redacted, and so frozen.
+    pub fn is_redacted(&self) -> bool {
+        self.redacted_at.is_some()
+    }
+
+    /// When the last recorded change happened; an earlier `now` is taken as this (E6).
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+
+    // ----- operations ----------------------------------------------------------------
+
+    /// T2: the person begins; opens a session and hands out its token (S3).
+    pub fn start(
+        &mut self,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<Opened, Error> {
+        self.act_opening(Action::Start, now, random)
+    }
+
+    /// T6, T7: opens a new session and hands out its token (S3); an expired inquiry
+    /// becomes `pending` with a new deadline (E3).
+    pub fn resume(
+        &mut self,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<Opened, Error> {
+        self.act_opening(Action::Resume, now, random)
+    }
+
+    /// T3: all required checks passed.
+    pub fn complete(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::Complete, now)
+    }
+
+    /// T4: a required check failed, attempts exhausted.
+    pub fn fail(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::Fail, now)
+    }
+
+    /// T5: expires a live inquiry now, ending every session (E7). A no-op if expired.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::Expire, now)
+    }
+
+    /// T8: sends the inquiry to review, ending every session. A no-op if in review.
+    pub fn mark_for_review(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::MarkForReview, now)
+    }
+
+    /// T9: approves, ending every session. Final; a no-op if already approved.
+    pub fn approve(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::Approve, now)
+    }
+
+    /// T10: declines, ending every session. Final; a no-op if already declined.
+    pub fn decline(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::Decline, now)
+    }
+
+    /// T11: redacts, ending every session and freezing the inquiry. A no-op if redacted.
+    pub fn redact(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        self.act_closing(Action::Redact, now)
+    }
+
+    /// Applies any `action` at `now`: the one entry point every named operation goes
+    /// through, handy where actions arrive as data.
+    ///
+    /// First the rule book decides on the inquiry as seen at `now` (E4); a refusal returns
+    /// before anything changes (E8). Then whatever is due up to `now` is applied, with its
+    /// events first (E4), then the action itself.
+    pub fn act(
+        &mut self,
+        action: Action,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<Outcome, Error> {
+        let now = self.clamp(now);
+        let verdict = rules::decide(self.status_at(now), self.is_redacted(), action)?;
+        let mut events = Vec::new();
+        self.expire_due(now, &mut events);
+        let opened = match verdict {
+            Verdict::Repeat => None,
+            Verdict::Applies(rule) => self.apply_rule(rule, now, random, &mut events),
+        };
+        self.commit(&events);
+        Ok(Outcome { events, opened })
+    }
+
+    /// A person opens the flow, with or without a token (the access table, A1–A3).
+    ///
+    /// A granted first use of a session marks it `active`. A refusal says why:
+    /// `redacted`, `inquiry_expired`, `inquiry_finished`, `session_required`,
+    /// `invalid_token` or `session_expired`.
+    pub fn access(
+        &mut self,
+        token: Option<&SessionToken>,
+        now: DateTime<Utc>,
+    ) -> Result<Granted, Error> {
+        let now = self.clamp(now);
+        let index = self.check_access(token, now)?;
+        let mut events = Vec::new();
+        self.expire_due(now, &mut events);
+        let mut session_id = None;
+        if let Some(index) = index {
+            let status = self.status;
+            if let Some(session) = self.sessions.get_mut(index) {
+                session_id = Some(session.id());
+                if session.status() == SessionStatus::New {
+                    // A3: the first granted use starts the session.
+                    session.mark_used(now);
+                    let id = session.id();
+                    self.record(
+                        &mut events,
+                        EventName::SessionStarted,
+                        now,
+                        Some(status),
+                        Some(id),
+                    );
+                }
+            }
+        }
+        self.commit(&events);
+        Ok(Granted { session_id, events })
+    }
+
+    /// Applies everything due up to `now` (E4, E5): the inquiry's deadline and sessions'
+    /// expiries, each recorded at its own instant, in order. Calling it early, late or
+    /// twice changes nothing more.
+    pub fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+        let now = self.clamp(now);
+        let mut events = Vec::new();
+        self.expire_due(now, &mut events);
+        self.commit(&events);
+        events
+    }
+
+    // ----- the rules, one place each --------------------------------------------------
+
+    /// E6: time never runs backwards inside one inquiry.
+    fn clamp(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.max(self.updated_at)
+    }
+
+    /// The access table, decided on the inquiry as seen at `now`, changing nothing.
+    /// Returns the index of the token's session, if a token was given.
+    fn check_access(
+        &self,
+        token: Option<&SessionToken>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<usize>, Error> {
+        if self.is_redacted() {
+            return Err(Error::Redacted {
+                attempted: Attempt::Access,
+            });
+        }
+        let status = self.status_at(now);
+        match status {
+            Status::Expired => {
+                return Err(Error::InquiryExpired {
+                    attempted: Attempt::Access,
+                })
+            }
+            status if !status.is_live() => return Err(Error::InquiryFinished { status }),
+            _ => {}
+        }
+        let Some(token) = token else {
+            // Anyone with the link opens a created inquiry; a pending one needs a token.
+            return match status {
+                Status::Pending => Err(Error::SessionRequired),
+                _ => Ok(None),
+            };
+        };
+        // A1, A2: a token is always checked, and only this inquiry's sessions match it.
+        let index = self.find_session(token).ok_or(Error::InvalidToken)?;
+        match self.sessions.get(index) {
+            Some(session) if session.is_live_at(now) => Ok(Some(index)),
+            Some(session) => Err(Error::SessionExpired {
+                session: session.id(),
+            }),
+            None => Err(Error::InvalidToken),
+        }
+    }
+
+    /// The record whose digest matches `token`; every digest is compared in constant time.
+    fn find_session(&self, token: &SessionToken) -> Option<usize> {
+        let digest = token.digest();
+        let mut found = None;
+        for (index, session) in self.sessions.iter().enumerate() {
+            if *session.token_digest() == digest {
+                found = Some(index);
+            }
+        }
+        found
+    }
+
+    /// E4, E5: applies every deadline and session expiry up to `now`, each at its own
+    /// instant, earliest first. On a tie the inquiry's deadline goes first, and the
+    /// sessions end with it (S6).
+    fn expire_due(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
+        while let Some(at) = self.next_due().filter(|due| *due <= now) {
+            if self.deadline() == Some(at) {
+                let before = self.status;
+                self.status = Status::Expired;
+                self.expired_at = Some(at);
+                self.record(events, EventName::InquiryExpired, at, Some(before), None);
+                self.end_sessions(at, events);
+            } else {
+                let status = self.status;
+                for index in 0..self.sessions.len() {
+                    let Some(session) = self.sessions.get_mut(index) else {
+                        continue;
+                    };
+                    if session.is_live() && session.expires_at() == at {
+                        session.mark_expired(at);
+                        let id = session.id();
+                        self.record(
+                            events,
+                            EventName::SessionExpired,
+                            at,
+                            Some(status),
+                            Some(id),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies an accepted row of the transition table at `now`.
+    fn apply_rule(
+        &mut self,
+        rule: &TransitionRule,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+        events: &mut Vec<Event>,
+    ) -> Option<(SessionId, SessionToken)> {
+        let before = self.status;
+        if let Target::Status(to) = rule.to {
+            self.status = to;
+        }
+        let stamp = match rule.action {
+            Action::Start => Some(&mut self.started_at),
+            Action::Complete | Action::Fail => Some(&mut self.finished_at),
+            Action::Expire => Some(&mut self.expired_at),
+            // E3: only a resume from expired (T7) moves the deadline; T6 does not.
+            Action::Resume if before == Status::Expired => Some(&mut self.resumed_at),
+            Action::Resume => None,
+            Action::MarkForReview => Some(&mut self.reviewed_at),
+            Action::Approve | Action::Decline => Some(&mut self.decided_at),
+            Action::Redact => Some(&mut self.redacted_at),
+        };
+        if let Some(stamp) = stamp {
+            *stamp = Some(now);
+        }
+        self.record(events, rule.event, now, Some(before), None);
+        if !self.status.is_live() || self.is_redacted() {
+            // S6, E7: leaving the live statuses, or redaction, ends every session.
+            self.end_sessions(now, events);
+        }
+        match rule.action {
+            Action::Start | Action::Resume => Some(self.open_session(now, random, events)),
+            _ => None,
+        }
+    }
+
+    /// S3, S4, S5, S7: opens a new session on a live inquiry.
+    fn open_session(
+        &mut self,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+        events: &mut Vec<Event>,
+    ) -> (SessionId, SessionToken) {
+        let status = self.status;
+        // S4: a new session supersedes every session still `new`.
+        for index in 0..self.sessions.len() {
+            let Some(session) = self.sessions.get_mut(index) else {
+                continue;
+            };
+            if session.status() == SessionStatus::New {
+                session.mark_expired(now);
+                let id = session.id();
+                self.record(
+                    events,
+                    EventName::SessionExpired,
+                    now,
+                    Some(status),
+                    Some(id),
+                );
+            }
+        }
+        // S7: keep at most 25 records: drop the oldest expired one, or else end the oldest
+        // live session and drop its record.
+        if self.sessions.len() >= MAX_SESSIONS {
+            match self.sessions.iter().position(|s| !s.is_live()) {
+                Some(index) => {
+                    self.sessions.remove(index);
+                }
+                None => {
+                    let oldest = self.sessions.remove(0);
+                    self.record(
+                        events,
+                        EventName::SessionExpired,
+                        now,
+                        Some(status),
+                        Some(oldest.id()),
+                    );
+                }
+            }
+        }
+        let token = SessionToken::generate(random);
+        let id = SessionId::generate(random);
+        // S5: the session ends at the deadline as it stands now. Start and resume leave
+        // the inquiry live, so it has one; `now` is only a fallback that cannot be reached.
+        let ends_at = self.deadline().unwrap_or(now);
+        let unused_until = self.intervals.session_token_ttl.after(now);
+        self.sessions.push(Session::open(
+            id,
+            token.digest(),
+            now,
+            ends_at,
+            unused_until,
+        ));
+        self.record(
+            events,
+            EventName::SessionCreated,
+            now,
+            Some(status),
+            Some(id),
+        );
+        (id, token)
+    }
+
+    /// S6: ends every live session at `at`.
+    fn end_sessions(&mut self, at: DateTime<Utc>, events: &mut Vec<Event>) {
+        let status = self.status;
+        for index in 0..self.sessions.len() {
+            let Some(session) = self.sessions.get_mut(index) else {
+                continue;
+            };
+            if session.is_live() {
+                session.mark_expired(at);
+                let id = session.id();
+                self.record(
+                    events,
+                    EventName::SessionExpired,
+                    at,
+                    Some(status),
+                    Some(id),
+                );
+            }
+        }
+    }
+
+    /// V1: appends an event with the next sequence number.
+    fn record(
+        &mut self,
+        events: &mut Vec<Event>,
+        name: EventName,
+        at: DateTime<Utc>,
+        status_before: Option<Status>,
+        session_id: Option<SessionId>,
+    ) {
+        self.last_sequence += 1;
+        events.push(Event {
+            name,
+            inquiry_id: self.id,
+            at,
+            status_before,
+            status_after: self.status,
+            session_id,
+            sequence: self.last_sequence,
+        });
+    }
+
+    /// V3, E6: a call that yielded events bumps the revision by exactly one and records
+    /// when its last change happened.
+    fn commit(&mut self, events: &[Event]) {
+        if let Some(last) = events.last() {
+            self.revision += 1;
+            self.updated_at = last.at;
+        }
+    }
+
+    fn act_opening(
+        &mut self,
+        action: Action,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<Opened, Error> {
+        let outcome = self.act(action, now, random)?;
+        match outcome.opened {
+            Some((session_id, token)) => Ok(Opened {
+                session_id,
+                token,
+                events: outcome.events,
+            }),
+            // Start and resume always open a session when they are accepted.
+            None => Err(Error::invalid_input("no session was opened")),
+        }
+    }
+
+    fn act_closing(&mut self, action: Action, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        // Only start and resume draw random bytes; the others never touch the source.
+        self.act(action, now, &mut NoRandom)
+            .map(|outcome| outcome.events)
+    }
+}
+
+/// A source for actions that open no session and so never draw.
+struct NoRandom;
+
+impl RandomSource for NoRandom {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(0);
+    }
+}

@@ -1,0 +1,95 @@
+//! # inquiry-lifecycle
+//!
+//! The identity-verification *inquiry* lifecycle as a pure state machine: statuses,
+//! transitions, resume rules, session tokens and expiry, with every change coming out as
+//! events.
+//!
+//! **Deterministic and sans-IO.** This crate reads no clock, touches no network, disk or
+//! database, and keeps no global state. Time comes in as an argument (`now`) to every
+//! operation; randomness for tokens and ids comes from a [`RandomSource`] you pass in
+//! ([`SecureRandom`] in production, [`SeededRandom`] in tests). The embedding service
+//! stores inquiries (they are `serde` records with a [`revision`](Inquiry::revision) for
+//! compare-and-swap), publishes the events, and sets a timer for
+//! [`next_due`](Inquiry::next_due).
+//!
+//! ```
+//! use chrono::{TimeDelta, TimeZone, Utc};
+//! use inquiry_lifecycle::{ErrorCode, Inquiry, Policy, SeededRandom, Status};
+//!
+//! let mut random = SeededRandom::new(7); // SecureRandom::from_os()? in production
+//! let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+//! let minutes = |m| t0 + TimeDelta::minutes(m);
+//!
+//! let policy = Policy::builder().expire_after_start(TimeDelta::hours(1)).build()?;
+//! let (mut inquiry, events) = Inquiry::create(&policy, t0, &mut random);
+//! assert_eq!(events[0].name.as_str(), "inquiry.created");
+//!
+//! // The person starts; the service hands them the token, once.
+//! let opened = inquiry.start(minutes(5), &mut random)?;
+//! assert_eq!(inquiry.deadline(), Some(minutes(65)));
+//!
+//! // They lose it: a pending inquiry does not open without one.
+//! let refused = inquiry.access(None, minutes(20)).unwrap_err();
+//! assert_eq!(refused.code(), ErrorCode::SessionRequired);
+//!
+//! // The service resumes it; the new token opens the flow.
+//! let resumed = inquiry.resume(minutes(21), &mut random)?;
+//! inquiry.access(Some(&resumed.token), minutes(22))?;
+//! inquiry.complete(minutes(30))?;
+//! assert_eq!(inquiry.status(), Status::Completed);
+//!
+//! // Finished inquiries cannot be resumed; the refusal says why, by rule.
+//! let refused = inquiry.resume(minutes(31), &mut random).unwrap_err();
+//! assert_eq!(refused.code(), ErrorCode::NotResumable);
+//! # Ok::<(), inquiry_lifecycle::Error>(())
+//! ```
+//!
+//! ## What this crate does not do
+//!
+//! No storage, no clock, no HTTP, no timers, no personal data: an inquiry holds only its
+//! lifecycle. Pair it with your own store, web framework and scheduler.
+//!
+//! ## The rules
+//!
+//! The rule IDs (T1–T11, E1–E8, S1–S7, A1–A3, V1–V3) are those of the project's rule
+//! book, `docs/RULES.md`; every refusal's message names the rule that refused it.
+//!
+//! ## Features
+//!
+//! - `scenarios`: load, check and run scenario files ([`scenario`]), and the
+//!   `inquiry-scenarios` command-line runner. Adds `serde_json`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod error;
+mod event;
+mod id;
+mod inquiry;
+mod interval;
+mod policy;
+mod random;
+mod record;
+pub mod rules;
+mod session;
+mod status;
+mod token;
+
+#[cfg(feature = "scenarios")]
+pub mod scenario;
+
+pub use error::{Error, ErrorCode, InvalidInput};
+pub use event::{Event, EventName};
+pub use id::{InquiryId, SessionId};
+pub use inquiry::{Granted, Inquiry, Opened, Outcome};
+pub use interval::Interval;
+pub use policy::{Intervals, Policy, PolicyBuilder};
+pub use random::{RandomSource, RandomUnavailable, SecureRandom, SeededRandom};
+pub use rules::{Action, Attempt};
+pub use session::{Session, SessionStatus, MAX_SESSIONS};
+pub use status::{Phase, Status};
+pub use token::{SessionToken, TokenDigest};

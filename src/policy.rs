@@ -1,0 +1,161 @@
+//! The expiry policy (rule E1) and the intervals an inquiry captures (rule E2).
+
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Interval};
+
+/// How long inquiries and session tokens live, for inquiries created under it (rule E1).
+///
+/// Defaults: 24 h after create, after start the after-create value, 24 h after a resume
+/// from `expired`, 24 h session token TTL. An inquiry captures its intervals when it is
+/// created (rule E2), so changing the policy later changes no existing inquiry.
+///
+/// ```
+/// use inquiry_lifecycle::Policy;
+/// use chrono::TimeDelta;
+///
+/// let policy = Policy::builder()
+///     .expire_after_start(TimeDelta::hours(1))
+///     .build()?;
+/// assert_eq!(policy.intervals().expire_after_start.to_string(), "1h");
+///
+/// // Per-inquiry overrides: a policy derived from the service's own.
+/// let rushed = policy.to_builder().expire_after_create(TimeDelta::minutes(10)).build()?;
+/// assert_eq!(rushed.intervals().expire_after_create.to_string(), "10m");
+///
+/// let refused = Policy::builder().session_token_ttl(TimeDelta::zero()).build();
+/// assert!(refused.unwrap_err().to_string().contains("session_token_ttl"));
+/// # Ok::<(), inquiry_lifecycle::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Policy {
+    settings: Settings,
+}
+
+/// The four intervals, each possibly left to its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Settings {
+    expire_after_create: Option<Interval>,
+    expire_after_start: Option<Interval>,
+    expire_after_resume: Option<Interval>,
+    session_token_ttl: Option<Interval>,
+}
+
+const DEFAULT_INTERVAL: Interval = Interval::hours(24);
+
+impl Policy {
+    /// A builder starting from the defaults.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder::default()
+    }
+
+    /// A builder starting from this policy, for per-inquiry overrides.
+    pub fn to_builder(&self) -> PolicyBuilder {
+        let with = |interval: Option<Interval>| interval.map(Interval::as_time_delta);
+        PolicyBuilder {
+            expire_after_create: with(self.settings.expire_after_create),
+            expire_after_start: with(self.settings.expire_after_start),
+            expire_after_resume: with(self.settings.expire_after_resume),
+            session_token_ttl: with(self.settings.session_token_ttl),
+        }
+    }
+
+    /// The intervals an inquiry created under this policy captures, defaults filled in:
+    /// after-start is the after-create value when it is not set (E1).
+    pub fn intervals(&self) -> Intervals {
+        let expire_after_create = self
+            .settings
+            .expire_after_create
+            .unwrap_or(DEFAULT_INTERVAL);
+        Intervals {
+            expire_after_create,
+            expire_after_start: self
+                .settings
+                .expire_after_start
+                .unwrap_or(expire_after_create),
+            expire_after_resume: self
+                .settings
+                .expire_after_resume
+                .unwrap_or(DEFAULT_INTERVAL),
+            session_token_ttl: self.settings.session_token_ttl.unwrap_or(DEFAULT_INTERVAL),
+        }
+    }
+}
+
+/// Builds a [`Policy`]; every interval is checked when [`build`](PolicyBuilder::build) runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[must_use]
+pub struct PolicyBuilder {
+    expire_after_create: Option<TimeDelta>,
+    expire_after_start: Option<TimeDelta>,
+    expire_after_resume: Option<TimeDelta>,
+    session_token_ttl: Option<TimeDelta>,
+}
+
+impl PolicyBuilder {
+    /// How long a `created` inquiry lives (default 24 h).
+    pub fn expire_after_create(mut self, interval: TimeDelta) -> Self {
+        self.expire_after_create = Some(interval);
+        self
+    }
+
+    /// How long an inquiry lives after it is started (default: the after-create value).
+    pub fn expire_after_start(mut self, interval: TimeDelta) -> Self {
+        self.expire_after_start = Some(interval);
+        self
+    }
+
+    /// How long an inquiry lives after a resume from `expired` (default 24 h).
+    pub fn expire_after_resume(mut self, interval: TimeDelta) -> Self {
+        self.expire_after_resume = Some(interval);
+        self
+    }
+
+    /// How long a session token lives if it is never used (default 24 h).
+    pub fn session_token_ttl(mut self, interval: TimeDelta) -> Self {
+        self.session_token_ttl = Some(interval);
+        self
+    }
+
+    /// Checks every interval set: each must be positive, whole seconds, at most 3650 days.
+    /// A bad one is refused with `invalid_input` naming it.
+    pub fn build(self) -> Result<Policy, Error> {
+        let check = |name: &str, delta: Option<TimeDelta>| {
+            delta
+                .map(|delta| {
+                    Interval::new(delta)
+                        .map_err(|error| error.within(format_args!("policy {name}")))
+                })
+                .transpose()
+        };
+        Ok(Policy {
+            settings: Settings {
+                expire_after_create: check("expire_after_create", self.expire_after_create)?,
+                expire_after_start: check("expire_after_start", self.expire_after_start)?,
+                expire_after_resume: check("expire_after_resume", self.expire_after_resume)?,
+                session_token_ttl: check("session_token_ttl", self.session_token_ttl)?,
+            },
+        })
+    }
+}
+
+/// The intervals one inquiry lives by, captured when it was created (rule E2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intervals {
+    /// The deadline while `created` is `created_at` plus this.
+    pub expire_after_create: Interval,
+    /// The deadline once `pending` is `started_at` plus this.
+    pub expire_after_start: Interval,
+    /// The deadline after a resume from `expired` is `resumed_at` plus this.
+    pub expire_after_resume: Interval,
+    /// A session still `new` expires this long after it was issued (rule S5).
+    pub session_token_ttl: Interval,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Policy::default().intervals()
+    }
+}

@@ -1,0 +1,646 @@
+//! Scenario files: the rules as stories anyone can read and run (feature `scenarios`).
+//!
+//! A scenario is a JSON file telling a short story of one inquiry, step by step, with what
+//! must hold after each step; the format is the project's `SCENARIOS.md`. A file is
+//! checked as a whole before anything runs: one bad key, action, status, error code,
+//! event name, offset or token label refuses the file with a message naming the file, the
+//! step and the key.
+//!
+//! ```
+//! use inquiry_lifecycle::scenario::Scenario;
+//!
+//! let scenario = Scenario::from_json("example.json", r#"{
+//!   "name": "resume of a completed inquiry is refused",
+//!   "rules": ["T3", "T6"],
+//!   "steps": [
+//!     { "at": "0s", "do": "create" },
+//!     { "at": "1m", "do": "start", "token": "t" },
+//!     { "at": "2m", "do": "complete", "expect": { "status": "completed" } },
+//!     { "at": "3m", "do": "resume", "expect": { "error": "not_resumable" } }
+//!   ]
+//! }"#)?;
+//! let report = scenario.run();
+//! assert!(report.passed(), "{report}");
+//! # Ok::<(), inquiry_lifecycle::Error>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::interval::{format_seconds, parse_seconds};
+use crate::rules::{Action, RULE_IDS};
+use crate::{
+    Error, ErrorCode, Event, EventName, Inquiry, Policy, RandomSource, SeededRandom, SessionToken,
+    Status,
+};
+
+/// The label that stands for a well-formed token no session issued.
+const FORGED: &str = "forged";
+
+/// A checked scenario, ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Where it was read from.
+    pub source: String,
+    /// One line saying what the story shows.
+    pub name: String,
+    /// The rule IDs it illustrates.
+    pub rules: Vec<String>,
+    start: DateTime<Utc>,
+    steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+struct Step {
+    at: i64,
+    what: Do,
+    token: Option<String>,
+    expect: Expect,
+}
+
+#[derive(Debug, Clone)]
+enum Do {
+    Create(Policy),
+    Act(Action),
+    Access,
+    Tick,
+    Check,
+}
+
+impl Do {
+    fn name(&self) -> &'static str {
+        match self {
+            Do::Create(_) => "create",
+            Do::Act(action) => action.as_str(),
+            Do::Access => "access",
+            Do::Tick => "tick",
+            Do::Check => "check",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Expect {
+    error: Option<ErrorCode>,
+    status: Option<Status>,
+    events: Option<Vec<EventName>>,
+    session_events: Option<Vec<EventName>>,
+    deadline: Option<Option<i64>>,
+    live_sessions: Option<usize>,
+    revision: Option<u64>,
+}
+
+// ----- the file format, as written ------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileScenario {
+    name: String,
+    #[serde(default)]
+    rules: Vec<String>,
+    start: Option<String>,
+    policy: Option<FilePolicy>,
+    steps: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FilePolicy {
+    expire_after_create: Option<String>,
+    expire_after_start: Option<String>,
+    expire_after_resume: Option<String>,
+    session_token_ttl: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileStep {
+    at: String,
+    #[serde(rename = "do")]
+    what: String,
+    token: Option<String>,
+    overrides: Option<FilePolicy>,
+    #[serde(default)]
+    expect: FileExpect,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileExpect {
+    error: Option<String>,
+    status: Option<String>,
+    events: Option<Vec<String>>,
+    session_events: Option<Vec<String>>,
+    /// Absent: not judged; `null`: no deadline.
+    #[serde(default, deserialize_with = "present")]
+    deadline: Option<Option<String>>,
+    live_sessions: Option<usize>,
+    revision: Option<u64>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+fn parse_json<T: DeserializeOwned>(value: serde_json::Value, place: &str) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| Error::invalid_input(format!("{place}: {e}")))
+}
+
+impl FilePolicy {
+    fn apply(&self, base: &Policy) -> Result<Policy, Error> {
+        let mut builder = base.to_builder();
+        let fields = [
+            ("expire_after_create", &self.expire_after_create),
+            ("expire_after_start", &self.expire_after_start),
+            ("expire_after_resume", &self.expire_after_resume),
+            ("session_token_ttl", &self.session_token_ttl),
+        ];
+        for (key, text) in fields {
+            let Some(text) = text else { continue };
+            let delta = TimeDelta::seconds(
+                parse_seconds(text).map_err(|e| e.within(format_args!("key `{key}`")))?,
+            );
+            builder = match key {
+                "expire_after_create" => builder.expire_after_create(delta),
+                "expire_after_start" => builder.expire_after_start(delta),
+                "expire_after_resume" => builder.expire_after_resume(delta),
+                _ => builder.session_token_ttl(delta),
+            };
+        }
+        builder.build()
+    }
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::invalid_input(format!("{}: cannot be read: {e}", path.display()))
+        })?;
+        Scenario::from_json(&path.display().to_string(), &text)
+    }
+
+    /// Parses and checks a scenario from JSON text; `source` names it in messages.
+    pub fn from_json(source: &str, text: &str) -> Result<Scenario, Error> {
+        Scenario::parse(source, text).map_err(|e| e.within(format_args!("{source}")))
+    }
+
+    fn parse(source: &str, text: &str) -> Result<Scenario, Error> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid_input(format!("not valid JSON: {e}")))?;
+        let file: FileScenario = parse_json(value, "top level")?;
+        if let Some(rule) = file.rules.iter().find(|r| !RULE_IDS.contains(&r.as_str())) {
+            return Err(Error::invalid_input(format!(
+                "key `rules`: unknown rule ID {rule:?}"
+            )));
+        }
+        let start = match &file.start {
+            None => DateTime::<Utc>::from_timestamp(1_767_225_600, 0).unwrap_or_default(),
+            Some(text) => DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| Error::invalid_input(format!("key `start`: {text:?}: {e}")))?,
+        };
+        let policy = file
+            .policy
+            .unwrap_or_default()
+            .apply(&Policy::default())
+            .map_err(|e| e.within(format_args!("key `policy`")))?;
+        if file.steps.is_empty() {
+            return Err(Error::invalid_input(
+                "key `steps`: a scenario needs at least one step",
+            ));
+        }
+        let mut labels = BTreeSet::new();
+        let mut steps = Vec::with_capacity(file.steps.len());
+        for (index, value) in file.steps.into_iter().enumerate() {
+            let place = format!("step {}", index + 1);
+            let raw: FileStep = parse_json(value, &place)?;
+            let step = Step::check(raw, index, &policy, &mut labels)
+                .map_err(|e| e.within(format_args!("{place}")))?;
+            steps.push(step);
+        }
+        Ok(Scenario {
+            source: source.to_owned(),
+            name: file.name,
+            rules: file.rules,
+            start,
+            steps,
+        })
+    }
+}
+
+impl Step {
+    fn check(
+        raw: FileStep,
+        index: usize,
+        policy: &Policy,
+        labels: &mut BTreeSet<String>,
+    ) -> Result<Step, Error> {
+        let at = parse_seconds(&raw.at).map_err(|e| e.within(format_args!("key `at`")))?;
+        let what = match raw.what.as_str() {
+            "create" => {
+                let overrides = raw.overrides.as_ref();
+                Do::Create(
+                    overrides
+                        .map_or(Ok(*policy), |overrides| overrides.apply(policy))
+                        .map_err(|e| e.within(format_args!("key `overrides`")))?,
+                )
+            }
+            "access" => Do::Access,
+            "tick" => Do::Tick,
+            "check" => Do::Check,
+            other => Do::Act(other.parse().map_err(|_| {
+                Error::invalid_input(format!(
+                    "key `do`: unknown action {other:?}; expected create, start, complete, fail, expire, resume, mark_for_review, approve, decline, redact, access, tick or check"
+                ))
+            })?),
+        };
+        if matches!(what, Do::Create(_)) != (index == 0) {
+            return Err(Error::invalid_input(
+                "key `do`: the first step is `create`, and there is only one `create`",
+            ));
+        }
+        if raw.overrides.is_some() && !matches!(what, Do::Create(_)) {
+            return Err(Error::invalid_input(
+                "key `overrides`: only a `create` step takes overrides",
+            ));
+        }
+        if let Some(label) = &raw.token {
+            match &what {
+                Do::Act(Action::Start | Action::Resume) if label == FORGED => {
+                    return Err(Error::invalid_input(format!(
+                        "key `token`: {FORGED:?} is reserved for a token no session issued"
+                    )));
+                }
+                Do::Act(Action::Start | Action::Resume) => {
+                    labels.insert(label.clone());
+                }
+                Do::Access if label == FORGED || labels.contains(label) => {}
+                Do::Access => {
+                    return Err(Error::invalid_input(format!(
+                        "key `token`: label {label:?} was never issued by an earlier start or resume"
+                    )));
+                }
+                _ => {
+                    return Err(Error::invalid_input(
+                        "key `token`: only start, resume and access take a token",
+                    ));
+                }
+            }
+        }
+        Ok(Step {
+            at,
+            what,
+            token: raw.token,
+            expect: Expect::check(raw.expect)?,
+        })
+    }
+}
+
+impl Expect {
+    fn check(raw: FileExpect) -> Result<Expect, Error> {
+        let names = |key: &str, list: Option<Vec<String>>, session: bool| {
+            list.map(|list| {
+                list.iter()
+                    .map(|name| {
+                        let parsed: EventName = name.parse()?;
+                        if parsed.is_session_event() == session {
+                            Ok(parsed)
+                        } else {
+                            Err(Error::invalid_input(format!(
+                                "{name:?} belongs in {}",
+                                if session {
+                                    "`events`"
+                                } else {
+                                    "`session_events`"
+                                }
+                            )))
+                        }
+                    })
+                    .collect::<Result<Vec<_>, Error>>()
+                    .map_err(|e| e.within(format_args!("key `expect.{key}`")))
+            })
+            .transpose()
+        };
+        Ok(Expect {
+            error: raw
+                .error
+                .map(|code| code.parse())
+                .transpose()
+                .map_err(|e: Error| e.within(format_args!("key `expect.error`")))?,
+            status: raw
+                .status
+                .map(|status| status.parse())
+                .transpose()
+                .map_err(|e: Error| e.within(format_args!("key `expect.status`")))?,
+            events: names("events", raw.events, false)?,
+            session_events: names("session_events", raw.session_events, true)?,
+            deadline: raw
+                .deadline
+                .map(|deadline| deadline.map(|text| parse_seconds(&text)).transpose())
+                .transpose()
+                .map_err(|e| e.within(format_args!("key `expect.deadline`")))?,
+            live_sessions: raw.live_sessions,
+            revision: raw.revision,
+        })
+    }
+}
+
+// ----- running ---------------------------------------------------------------------------
+
+/// What running one scenario showed: a line per step.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The scenario's name.
+    pub name: String,
+    /// Where it was read from.
+    pub source: String,
+    /// One entry per step run.
+    pub steps: Vec<StepReport>,
+}
+
+/// What one step did, and where it parted ways with its expectations.
+#[derive(Debug, Clone)]
+pub struct StepReport {
+    /// The step's offset, e.g. `1h5m`.
+    pub at: String,
+    /// The step's action, e.g. `resume`.
+    pub action: String,
+    /// What happened: the status, or the refusal, and the events.
+    pub happened: String,
+    /// Each expectation that did not hold: (key, expected, actual).
+    pub mismatches: Vec<(String, String, String)>,
+}
+
+impl Report {
+    /// Whether every step held its expectations.
+    pub fn passed(&self) -> bool {
+        self.steps.iter().all(|step| step.mismatches.is_empty())
+    }
+}
+
+/// Offsets from the scenario's start, in the file's `1h30m` form.
+struct Offset(i64);
+
+impl fmt::Display for Offset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format_seconds(f, self.0)
+    }
+}
+
+struct Observed {
+    error: Option<Error>,
+    events: Vec<Event>,
+    status: Option<Status>,
+    deadline: Option<i64>,
+    live_sessions: usize,
+    revision: u64,
+}
+
+impl Scenario {
+    /// Runs the story, with a seeded random source, and reports every step.
+    pub fn run(&self) -> Report {
+        let mut random = SeededRandom::new(0x5ce7_a210);
+        let forged = SessionToken::generate(&mut SeededRandom::new(u64::MAX));
+        let mut tokens: BTreeMap<&str, SessionToken> = BTreeMap::new();
+        let mut inquiry: Option<Inquiry> = None;
+        let mut steps = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            let now = self.instant(step.at);
+            let (error, events) = match (&step.what, inquiry.as_mut()) {
+                (Do::Create(policy), _) => {
+                    let (created, events) = Inquiry::create(policy, now, &mut random);
+                    inquiry = Some(created);
+                    (None, events)
+                }
+                (_, None) => (
+                    Some(Error::invalid_input("no inquiry was created")),
+                    Vec::new(),
+                ),
+                (what, Some(inquiry)) => {
+                    let token = step.token.as_deref().and_then(|label| match label {
+                        FORGED => Some(&forged),
+                        label => tokens.get(label),
+                    });
+                    match Self::perform(what, inquiry, now, token, &mut random) {
+                        Ok((events, opened)) => {
+                            if let (Some(label), Some(token)) = (&step.token, opened) {
+                                tokens.insert(label.as_str(), token);
+                            }
+                            (None, events)
+                        }
+                        Err(error) => (Some(error), Vec::new()),
+                    }
+                }
+            };
+            let observed = Observed {
+                error,
+                events,
+                status: inquiry.as_ref().map(|i| i.status_at(now)),
+                deadline: inquiry
+                    .as_ref()
+                    .and_then(|i| i.deadline_at(now))
+                    .map(|d| (d - self.start).num_seconds()),
+                live_sessions: inquiry.as_ref().map_or(0, |i| i.live_sessions_at(now)),
+                revision: inquiry.as_ref().map_or(0, Inquiry::revision),
+            };
+            steps.push(self.judge(step, &observed));
+        }
+        Report {
+            name: self.name.clone(),
+            source: self.source.clone(),
+            steps,
+        }
+    }
+
+    fn instant(&self, offset: i64) -> DateTime<Utc> {
+        self.start
+            .checked_add_signed(TimeDelta::seconds(offset))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    fn perform(
+        what: &Do,
+        inquiry: &mut Inquiry,
+        now: DateTime<Utc>,
+        token: Option<&SessionToken>,
+        random: &mut dyn RandomSource,
+    ) -> Result<(Vec<Event>, Option<SessionToken>), Error> {
+        Ok(match what {
+            Do::Create(_) => return Err(Error::invalid_input("there is only one create")),
+            Do::Act(action) => {
+                let outcome = inquiry.act(*action, now, random)?;
+                (outcome.events, outcome.opened.map(|(_, token)| token))
+            }
+            Do::Access => (inquiry.access(token, now)?.events, None),
+            Do::Tick => (inquiry.apply_due(now), None),
+            Do::Check => (Vec::new(), None),
+        })
+    }
+
+    fn judge(&self, step: &Step, seen: &Observed) -> StepReport {
+        let (inquiry_events, session_events): (Vec<_>, Vec<_>) = seen
+            .events
+            .iter()
+            .map(|event| event.name)
+            .partition(|name| !name.is_session_event());
+        let list = |names: &[EventName]| {
+            let names: Vec<_> = names.iter().map(|n| n.as_str()).collect();
+            format!("[{}]", names.join(", "))
+        };
+        let deadline = |d: Option<i64>| d.map_or("none".to_owned(), |d| Offset(d).to_string());
+        let mut mismatches = Vec::new();
+        let mut judge = |key: &str, expected: String, actual: String| {
+            if expected != actual {
+                mismatches.push((key.to_owned(), expected, actual));
+            }
+        };
+        let error = seen.error.as_ref().map(Error::code);
+        let show_error =
+            |code: Option<ErrorCode>| code.map_or("success".to_owned(), |c| c.to_string());
+        judge("error", show_error(step.expect.error), show_error(error));
+        if let Some(status) = step.expect.status {
+            let actual = seen.status.map_or("none".to_owned(), |s| s.to_string());
+            judge("status", status.to_string(), actual);
+        }
+        if let Some(expected) = &step.expect.events {
+            judge("events", list(expected), list(&inquiry_events));
+        }
+        if let Some(expected) = &step.expect.session_events {
+            judge("session_events", list(expected), list(&session_events));
+        }
+        if let Some(expected) = step.expect.deadline {
+            judge("deadline", deadline(expected), deadline(seen.deadline));
+        }
+        if let Some(expected) = step.expect.live_sessions {
+            judge(
+                "live_sessions",
+                expected.to_string(),
+                seen.live_sessions.to_string(),
+            );
+        }
+        if let Some(expected) = step.expect.revision {
+            judge("revision", expected.to_string(), seen.revision.to_string());
+        }
+        let mut happened = match &seen.error {
+            Some(error) => format!("refused {error}"),
+            None => seen.status.map_or("-".to_owned(), |s| s.to_string()),
+        };
+        if !seen.events.is_empty() {
+            let names: Vec<_> = seen.events.iter().map(|e| e.name.as_str()).collect();
+            happened.push_str(&format!(" · {}", names.join(", ")));
+        }
+        StepReport {
+            at: Offset(step.at).to_string(),
+            action: match &step.token {
+                Some(label) => format!("{} [{label}]", step.what.name()),
+                None => step.what.name().to_owned(),
+            },
+            happened,
+            mismatches,
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    /// The timeline: a line per step, and under a failed step what was expected.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verdict = if self.passed() { "PASS" } else { "FAIL" };
+        writeln!(f, "{verdict} {} ({})", self.name, self.source)?;
+        for step in &self.steps {
+            let mark = if step.mismatches.is_empty() {
+                "ok  "
+            } else {
+                "FAIL"
+            };
+            writeln!(
+                f,
+                "  {mark} {:>7}  {:<22} {}",
+                step.at, step.action, step.happened
+            )?;
+            for (key, expected, actual) in &step.mismatches {
+                writeln!(f, "         expected {key}: {expected}")?;
+                writeln!(f, "         happened {key}: {actual}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+// ----- files and folders --------------------------------------------------------------------
+
+/// The scenario files a path names: the file itself, or every `*.json` in a folder,
+/// sorted by name.
+pub fn files_in(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| Error::invalid_input(format!("{}: cannot be read: {e}", path.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The totals of a run over many files.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Scenarios whose every step held.
+    pub passed: usize,
+    /// Scenarios that failed, or files that could not be read or were refused.
+    pub failed: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} passed, {} failed", self.passed, self.failed)
+    }
+}
+
+/// Runs every scenario the paths name, writing each timeline to `out`, then the closing
+/// `N passed, M failed` line. A file that cannot be read or is refused counts as failed.
+pub fn run_paths(paths: &[PathBuf], out: &mut dyn std::io::Write) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    for path in paths {
+        let files = match files_in(path) {
+            Ok(files) => files,
+            Err(error) => {
+                writeln!(out, "REFUSED {error}\n")?;
+                summary.failed += 1;
+                continue;
+            }
+        };
+        for file in files {
+            match Scenario::from_file(&file) {
+                Ok(scenario) => {
+                    let report = scenario.run();
+                    if report.passed() {
+                        summary.passed += 1;
+                    } else {
+                        summary.failed += 1;
+                    }
+                    writeln!(out, "{report}")?;
+                }
+                Err(error) => {
+                    summary.failed += 1;
+                    writeln!(out, "REFUSED {error}\n")?;
+                }
+            }
+        }
+    }
+    writeln!(out, "{summary}")?;
+    Ok(summary)
+}
+
+/// The folder of scenarios bundled with this crate.
+pub fn bundled_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
