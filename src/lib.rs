@@ -93,3 +93,8 @@ pub use rules::{Action, Attempt};
 pub use session::{Session, SessionStatus, MAX_SESSIONS};
 pub use status::{Phase, Status};
 pub use token::{SessionToken, TokenDigest};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

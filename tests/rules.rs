@@ -1,0 +1,748 @@
+//! One or more tests per rule of the rule book, each named after what it shows.
+
+mod common;
+
+use chrono::TimeDelta;
+use common::*;
+use inquiry_lifecycle::rules::{decide, Verdict};
+use inquiry_lifecycle::*;
+
+// ----- statuses and transitions -------------------------------------------------------------
+
+#[test]
+fn t1_create_yields_created_with_revision_one_and_sequence_one() {
+    let mut random = random();
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    assert_eq!(inquiry.status(), Status::Created);
+    assert_eq!(inquiry.revision(), 1);
+    assert_eq!(names(&events), [EventName::InquiryCreated]);
+    assert_eq!(events[0].sequence, 1);
+    assert_eq!(events[0].status_before, None);
+    assert_eq!(events[0].inquiry_id, inquiry.id());
+}
+
+#[test]
+fn t2_start_moves_created_to_pending_and_opens_a_session() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(5), &mut random).unwrap();
+    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(
+        names(&opened.events),
+        [EventName::InquiryStarted, EventName::SessionCreated]
+    );
+    assert_eq!(opened.events[1].session_id, Some(opened.session_id));
+    assert_eq!(inquiry.started_at(), Some(min(5)));
+}
+
+#[test]
+fn t3_t4_complete_and_fail_apply_only_to_pending() {
+    for (action, to) in [
+        (Action::Complete, Status::Completed),
+        (Action::Fail, Status::Failed),
+    ] {
+        let (mut inquiry, mut random) = created();
+        let refused = inquiry.act(action, min(1), &mut random).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidTransition);
+        let _ = inquiry.start(min(2), &mut random).unwrap();
+        inquiry.act(action, min(3), &mut random).unwrap();
+        assert_eq!(inquiry.status(), to);
+        assert_eq!(inquiry.finished_at(), Some(min(3)));
+    }
+}
+
+#[test]
+fn t5_explicit_expire_applies_to_created_and_pending() {
+    let (mut inquiry, _) = created();
+    let events = inquiry.expire(min(1)).unwrap();
+    assert_eq!(names(&events), [EventName::InquiryExpired]);
+    assert_eq!(inquiry.status(), Status::Expired);
+    assert_eq!(inquiry.expired_at(), Some(min(1)));
+}
+
+#[test]
+fn t6_resume_of_a_live_inquiry_keeps_status_and_deadline() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(5), &mut random).unwrap();
+    let deadline = inquiry.deadline();
+    let opened = inquiry.resume(min(10), &mut random).unwrap();
+    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.deadline(), deadline, "E3: T6 buys no time");
+    assert_eq!(opened.events[0].name, EventName::InquiryResumed);
+    assert_eq!(inquiry.resumed_at(), None);
+}
+
+#[test]
+fn t7_resume_of_expired_inquiry_moves_it_to_pending_with_a_new_deadline() {
+    let policy = Policy::builder()
+        .expire_after_resume(TimeDelta::minutes(30))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    inquiry.expire(min(1)).unwrap();
+    let opened = inquiry.resume(min(10), &mut random).unwrap();
+    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.deadline(), Some(min(40)));
+    assert_eq!(opened.events[0].status_before, Some(Status::Expired));
+    assert_eq!(opened.events[0].status_after, Status::Pending);
+}
+
+#[test]
+fn t6_t7_resume_of_finished_or_post_inquiry_statuses_is_not_resumable() {
+    for status in [
+        Status::Completed,
+        Status::Failed,
+        Status::NeedsReview,
+        Status::Approved,
+        Status::Declined,
+    ] {
+        let refused = decide(status, false, Action::Resume).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::NotResumable, "{status}");
+        assert_eq!(refused.http_status(), 409);
+    }
+}
+
+#[test]
+fn t8_mark_for_review_applies_to_every_status_before_a_decision() {
+    for from in [
+        Status::Created,
+        Status::Pending,
+        Status::Expired,
+        Status::Completed,
+        Status::Failed,
+    ] {
+        let Ok(Verdict::Applies(rule)) = decide(from, false, Action::MarkForReview) else {
+            panic!("mark_for_review on {from} should apply");
+        };
+        assert_eq!(rule.id, "T8");
+    }
+    assert_eq!(
+        decide(Status::NeedsReview, false, Action::MarkForReview),
+        Ok(Verdict::Repeat)
+    );
+}
+
+#[test]
+fn t9_t10_decisions_apply_to_every_undecided_status_and_are_final() {
+    for from in Status::ALL {
+        for action in [Action::Approve, Action::Decline] {
+            let verdict = decide(from, false, action);
+            match (from.is_decided(), verdict) {
+                (false, Ok(Verdict::Applies(rule))) => {
+                    assert!(rule.id == "T9" || rule.id == "T10")
+                }
+                (true, Ok(Verdict::Repeat)) => {
+                    assert!(
+                        (from == Status::Approved) == (action == Action::Approve),
+                        "only the same decision repeats"
+                    )
+                }
+                (true, Err(error)) => assert_eq!(error.code(), ErrorCode::DecisionFinal),
+                other => panic!("{action} on {from}: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn t9_repeating_approve_is_a_no_op_without_event_or_revision_bump() {
+    let (mut inquiry, _) = created();
+    inquiry.approve(min(1)).unwrap();
+    let before = snapshot(&inquiry);
+    let events = inquiry.approve(min(2)).unwrap();
+    assert!(events.is_empty());
+    assert_eq!(snapshot(&inquiry), before);
+}
+
+#[test]
+fn t10_decline_of_an_approved_inquiry_is_decision_final_and_changes_nothing() {
+    let (mut inquiry, _) = created();
+    inquiry.approve(min(1)).unwrap();
+    let before = snapshot(&inquiry);
+    let refused = inquiry.decline(min(2)).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::DecisionFinal);
+    assert_eq!(snapshot(&inquiry), before);
+}
+
+#[test]
+fn t11_redact_sets_redacted_at_keeps_status_and_freezes_everything_else() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let events = inquiry.redact(min(2)).unwrap();
+    assert_eq!(
+        names(&events),
+        [EventName::InquiryRedacted, EventName::SessionExpired]
+    );
+    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.redacted_at(), Some(min(2)));
+    for action in Action::ALL {
+        let result = inquiry.act(action, min(3), &mut random);
+        match action {
+            Action::Redact => assert!(result.unwrap().events.is_empty()),
+            _ => assert_eq!(result.unwrap_err().code(), ErrorCode::Redacted),
+        }
+    }
+    assert_eq!(
+        inquiry.access(None, min(3)).unwrap_err().code(),
+        ErrorCode::Redacted
+    );
+}
+
+#[test]
+fn refusal_precedence_puts_redacted_first_and_inquiry_expired_before_invalid_transition() {
+    assert_eq!(
+        decide(Status::Expired, true, Action::Start)
+            .unwrap_err()
+            .code(),
+        ErrorCode::Redacted
+    );
+    for action in [Action::Start, Action::Complete, Action::Fail] {
+        assert_eq!(
+            decide(Status::Expired, false, action).unwrap_err().code(),
+            ErrorCode::InquiryExpired
+        );
+    }
+    assert_eq!(
+        decide(Status::Completed, false, Action::Start)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidTransition
+    );
+}
+
+#[test]
+fn refusal_messages_explain_by_rule() {
+    let refused = decide(Status::Approved, false, Action::Resume).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "not_resumable: an approved inquiry is decided; only created, pending or expired inquiries can be resumed (T6, T7)"
+    );
+    let refused = decide(Status::Created, false, Action::Complete).unwrap_err();
+    assert!(refused.to_string().contains("(T3)"), "{refused}");
+}
+
+// ----- deadlines and expiry -----------------------------------------------------------------
+
+#[test]
+fn e1_defaults_are_24_hours_and_after_start_follows_after_create() {
+    let intervals = Policy::default().intervals();
+    assert_eq!(intervals.expire_after_create.as_secs(), 86_400);
+    assert_eq!(intervals.expire_after_start.as_secs(), 86_400);
+    assert_eq!(intervals.expire_after_resume.as_secs(), 86_400);
+    assert_eq!(intervals.session_token_ttl.as_secs(), 86_400);
+    let policy = Policy::builder()
+        .expire_after_create(TimeDelta::hours(2))
+        .build()
+        .unwrap();
+    assert_eq!(policy.intervals().expire_after_start.as_secs(), 7_200);
+}
+
+#[test]
+fn e1_zero_or_negative_intervals_are_refused_when_the_policy_is_built() {
+    for bad in [TimeDelta::zero(), TimeDelta::seconds(-5)] {
+        let refused = Policy::builder()
+            .expire_after_resume(bad)
+            .build()
+            .unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput);
+        assert!(
+            refused.to_string().contains("expire_after_resume"),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
+fn e2_an_inquiry_keeps_the_intervals_it_was_created_with() {
+    let short = Policy::builder()
+        .expire_after_create(TimeDelta::hours(1))
+        .build()
+        .unwrap();
+    let (inquiry, _) = created_with(&short);
+    let _changed_later = Policy::builder()
+        .expire_after_create(TimeDelta::hours(9))
+        .build()
+        .unwrap();
+    assert_eq!(inquiry.deadline(), Some(hours(1)));
+    assert_eq!(inquiry.intervals(), &short.intervals());
+}
+
+#[test]
+fn e3_deadline_follows_created_then_started_and_is_none_when_finished() {
+    let policy = Policy::builder()
+        .expire_after_create(TimeDelta::hours(2))
+        .expire_after_start(TimeDelta::hours(1))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    assert_eq!(inquiry.deadline(), Some(hours(2)));
+    let _ = inquiry.start(min(30), &mut random).unwrap();
+    assert_eq!(inquiry.deadline(), Some(min(90)));
+    inquiry.complete(min(40)).unwrap();
+    assert_eq!(inquiry.deadline(), None);
+}
+
+#[test]
+fn e4_a_live_inquiry_is_expired_at_its_deadline_even_before_anything_is_applied() {
+    let (inquiry, _) = created();
+    assert_eq!(
+        inquiry.status_at(hours(24) - TimeDelta::seconds(1)),
+        Status::Created
+    );
+    assert_eq!(inquiry.status_at(hours(24)), Status::Expired);
+    assert_eq!(inquiry.status(), Status::Created, "nothing applied yet");
+}
+
+#[test]
+fn e4_a_due_expiry_comes_first_and_is_recorded_at_the_deadline() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.resume(hours(30), &mut random).unwrap();
+    assert_eq!(
+        names(&opened.events),
+        [
+            EventName::InquiryExpired,
+            EventName::InquiryResumed,
+            EventName::SessionCreated
+        ]
+    );
+    assert_eq!(opened.events[0].at, hours(24));
+    assert_eq!(inquiry.expired_at(), Some(hours(24)));
+    assert_eq!(inquiry.revision(), 2, "V3: one call, one bump");
+}
+
+#[test]
+fn e5_next_due_is_the_earliest_of_deadline_and_session_expiry() {
+    let policy = Policy::builder()
+        .session_token_ttl(TimeDelta::minutes(10))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    assert_eq!(inquiry.next_due(), Some(hours(24)));
+    let _ = inquiry.start(min(5), &mut random).unwrap();
+    assert_eq!(inquiry.next_due(), Some(min(15)));
+    let events = inquiry.apply_due(min(15));
+    assert_eq!(names(&events), [EventName::SessionExpired]);
+    assert_eq!(inquiry.next_due(), Some(min(5) + TimeDelta::hours(24)));
+}
+
+#[test]
+fn e5_applying_due_early_or_twice_changes_nothing() {
+    let (mut inquiry, _) = created();
+    let before = snapshot(&inquiry);
+    assert!(inquiry.apply_due(hours(23)).is_empty());
+    assert_eq!(snapshot(&inquiry), before);
+    assert_eq!(inquiry.apply_due(hours(25)).len(), 1);
+    let after = snapshot(&inquiry);
+    assert!(inquiry.apply_due(hours(26)).is_empty());
+    assert_eq!(snapshot(&inquiry), after);
+}
+
+#[test]
+fn e6_an_earlier_now_is_taken_as_the_last_change() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(30), &mut random).unwrap();
+    let events = inquiry.complete(min(10)).unwrap();
+    assert_eq!(events[0].at, min(30));
+    assert_eq!(inquiry.finished_at(), Some(min(30)));
+}
+
+#[test]
+fn e7_explicit_expire_ends_every_session_and_can_be_resumed() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    inquiry.access(Some(&opened.token), min(2)).unwrap();
+    let events = inquiry.expire(min(3)).unwrap();
+    assert_eq!(
+        names(&events),
+        [EventName::InquiryExpired, EventName::SessionExpired]
+    );
+    assert_eq!(inquiry.live_sessions_at(min(3)), 0);
+    let _ = inquiry.resume(min(4), &mut random).unwrap();
+    assert_eq!(inquiry.status(), Status::Pending);
+}
+
+#[test]
+fn e8_a_refused_action_does_not_apply_a_due_expiry() {
+    let (mut inquiry, _) = created();
+    inquiry.approve(min(1)).unwrap();
+    let (mut live, _) = created();
+    let before = snapshot(&live);
+    let refused = live.complete(hours(30)).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InquiryExpired);
+    assert_eq!(
+        snapshot(&live),
+        before,
+        "nothing changed, not even the expiry"
+    );
+    let events = live.apply_due(hours(31));
+    assert_eq!(
+        events[0].at,
+        hours(24),
+        "applied later with the same recorded time"
+    );
+}
+
+// ----- sessions and tokens ------------------------------------------------------------------
+
+#[test]
+fn s1_session_ids_have_the_iqse_prefix_and_start_new() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    assert!(opened.session_id.to_string().starts_with("iqse_"));
+    assert_eq!(opened.session_id.to_string().len(), 29);
+    assert_eq!(inquiry.sessions()[0].status(), SessionStatus::New);
+    assert_eq!(inquiry.sessions()[0].created_at(), min(1));
+}
+
+#[test]
+fn s2_tokens_are_256_bits_digest_only_and_never_shown() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    let text = opened.token.expose_secret();
+    assert_eq!(text.len(), 43, "32 bytes, base64url");
+    let stored = snapshot(&inquiry);
+    assert!(!stored.contains(text.as_str()));
+    assert!(stored.contains("token_digest"));
+    assert!(!format!("{:?}", opened).contains(text.as_str()));
+    assert!(!format!("{:?}", inquiry).contains(text.as_str()));
+    inquiry.access(Some(&opened.token), min(2)).unwrap();
+}
+
+#[test]
+fn s2_two_tokens_from_a_secure_source_differ() {
+    let mut random = SecureRandom::from_os().unwrap();
+    let a = SessionToken::generate(&mut random);
+    let b = SessionToken::generate(&mut random);
+    assert_ne!(a, b);
+}
+
+#[test]
+fn s3_s4_a_new_session_supersedes_unused_ones_but_not_active_ones() {
+    let (mut inquiry, mut random) = created();
+    let first = inquiry.start(min(1), &mut random).unwrap();
+    inquiry.access(Some(&first.token), min(2)).unwrap();
+    let unused = inquiry.resume(min(3), &mut random).unwrap();
+    let third = inquiry.resume(min(4), &mut random).unwrap();
+    assert_eq!(
+        names(&third.events),
+        [
+            EventName::InquiryResumed,
+            EventName::SessionExpired,
+            EventName::SessionCreated
+        ]
+    );
+    assert_eq!(third.events[1].session_id, Some(unused.session_id));
+    assert_eq!(
+        inquiry
+            .access(Some(&unused.token), min(5))
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionExpired
+    );
+    inquiry.access(Some(&first.token), min(5)).unwrap();
+    inquiry.access(Some(&third.token), min(5)).unwrap();
+}
+
+#[test]
+fn s5_an_unused_session_expires_after_the_ttl_a_used_one_lives_to_its_deadline() {
+    let policy = Policy::builder()
+        .session_token_ttl(TimeDelta::minutes(10))
+        .expire_after_start(TimeDelta::hours(2))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    let unused = inquiry.start(min(0), &mut random).unwrap();
+    assert_eq!(inquiry.sessions()[0].expires_at(), min(10));
+    assert_eq!(
+        inquiry
+            .access(Some(&unused.token), min(10))
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionExpired
+    );
+    let used = inquiry.resume(min(20), &mut random).unwrap();
+    inquiry.access(Some(&used.token), min(21)).unwrap();
+    inquiry.access(Some(&used.token), min(100)).unwrap();
+    assert_eq!(inquiry.sessions()[1].expires_at(), min(120));
+}
+
+#[test]
+fn s5_a_later_deadline_does_not_extend_an_older_session() {
+    let policy = Policy::builder()
+        .expire_after_create(TimeDelta::hours(1))
+        .expire_after_start(TimeDelta::hours(5))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    let early = inquiry.resume(min(10), &mut random).unwrap();
+    inquiry.access(Some(&early.token), min(11)).unwrap();
+    let _ = inquiry.start(min(20), &mut random).unwrap();
+    assert_eq!(inquiry.deadline(), Some(min(20) + TimeDelta::hours(5)));
+    assert_eq!(
+        inquiry
+            .access(Some(&early.token), hours(1))
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionExpired
+    );
+}
+
+#[test]
+fn s6_every_session_ends_when_the_inquiry_leaves_the_live_statuses() {
+    for action in [
+        Action::Complete,
+        Action::Fail,
+        Action::Expire,
+        Action::MarkForReview,
+        Action::Approve,
+        Action::Decline,
+        Action::Redact,
+    ] {
+        let (mut inquiry, mut random) = created();
+        let opened = inquiry.start(min(1), &mut random).unwrap();
+        inquiry.act(action, min(2), &mut random).unwrap();
+        assert!(inquiry.sessions().iter().all(|s| !s.is_live()), "{action}");
+        assert!(inquiry.access(Some(&opened.token), min(3)).is_err());
+    }
+}
+
+#[test]
+fn s7_at_most_25_records_the_oldest_live_session_goes_when_all_are_live() {
+    let (mut inquiry, mut random) = created();
+    let mut tokens = Vec::new();
+    for i in 0..25 {
+        let opened = inquiry.resume(min(2 * i), &mut random).unwrap();
+        inquiry.access(Some(&opened.token), min(2 * i + 1)).unwrap();
+        tokens.push(opened.token);
+    }
+    assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
+    let opened = inquiry.resume(min(60), &mut random).unwrap();
+    assert_eq!(
+        names(&opened.events),
+        [
+            EventName::InquiryResumed,
+            EventName::SessionExpired,
+            EventName::SessionCreated
+        ]
+    );
+    assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
+    assert_eq!(
+        inquiry
+            .access(Some(&tokens[0]), min(61))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken,
+        "a token whose record is gone"
+    );
+    inquiry.access(Some(&tokens[1]), min(61)).unwrap();
+}
+
+#[test]
+fn s7_the_oldest_expired_record_is_dropped_first() {
+    let (mut inquiry, mut random) = created();
+    let mut tokens = Vec::new();
+    for i in 0..25 {
+        // Each unused session is superseded by the next (S4): 24 expired, 1 new.
+        tokens.push(inquiry.resume(min(i), &mut random).unwrap().token);
+    }
+    let _ = inquiry.resume(min(30), &mut random).unwrap();
+    assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
+    assert_eq!(
+        inquiry
+            .access(Some(&tokens[0]), min(31))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    assert_eq!(
+        inquiry
+            .access(Some(&tokens[1]), min(31))
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionExpired,
+        "a kept but expired record"
+    );
+}
+
+// ----- access -------------------------------------------------------------------------------
+
+#[test]
+fn access_table_created_opens_by_link_pending_needs_a_token() {
+    let (mut inquiry, mut random) = created();
+    let granted = inquiry.access(None, min(1)).unwrap();
+    assert_eq!(granted.session_id, None);
+    assert!(granted.events.is_empty());
+    let _ = inquiry.start(min(2), &mut random).unwrap();
+    let refused = inquiry.access(None, min(3)).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::SessionRequired);
+    assert_eq!(refused.http_status(), 401);
+}
+
+#[test]
+fn access_table_expired_finished_and_redacted_refuse_every_token() {
+    let mut random = random();
+    let forged = SessionToken::generate(&mut SeededRandom::new(999));
+    let cases = [
+        (Action::Expire, ErrorCode::InquiryExpired),
+        (Action::Complete, ErrorCode::InquiryFinished),
+        (Action::Approve, ErrorCode::InquiryFinished),
+        (Action::Redact, ErrorCode::Redacted),
+    ];
+    for (end, code) in cases {
+        let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        let opened = inquiry.start(min(1), &mut random).unwrap();
+        inquiry.act(end, min(5), &mut random).unwrap();
+        for token in [None, Some(&opened.token), Some(&forged)] {
+            assert_eq!(inquiry.access(token, min(6)).unwrap_err().code(), code);
+        }
+    }
+}
+
+#[test]
+fn a1_a_wrong_token_is_never_ignored_even_by_link() {
+    let (mut inquiry, _) = created();
+    let forged = SessionToken::generate(&mut SeededRandom::new(999));
+    let refused = inquiry.access(Some(&forged), min(1)).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidToken);
+}
+
+#[test]
+fn a2_a_token_opens_only_the_inquiry_that_issued_it() {
+    let (mut first, mut random) = created();
+    let (mut second, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let opened = first.start(min(1), &mut random).unwrap();
+    let _ = second.start(min(1), &mut random).unwrap();
+    assert_eq!(
+        second
+            .access(Some(&opened.token), min(2))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+}
+
+#[test]
+fn a3_the_first_granted_use_starts_the_session_once() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    let first = inquiry.access(Some(&opened.token), min(2)).unwrap();
+    assert_eq!(names(&first.events), [EventName::SessionStarted]);
+    assert_eq!(first.session_id, Some(opened.session_id));
+    assert_eq!(inquiry.sessions()[0].status(), SessionStatus::Active);
+    assert_eq!(inquiry.sessions()[0].first_used_at(), Some(min(2)));
+    let revision = inquiry.revision();
+    let again = inquiry.access(Some(&opened.token), min(3)).unwrap();
+    assert!(again.events.is_empty());
+    assert_eq!(inquiry.revision(), revision);
+}
+
+// ----- events -------------------------------------------------------------------------------
+
+#[test]
+fn v1_events_carry_sequence_status_and_session() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    let [started, session] = &opened.events[..] else {
+        panic!("two events")
+    };
+    assert_eq!((started.sequence, session.sequence), (2, 3));
+    assert_eq!(started.status_before, Some(Status::Created));
+    assert_eq!(started.status_after, Status::Pending);
+    assert_eq!(started.session_id, None);
+    assert_eq!(session.session_id, Some(opened.session_id));
+    assert_eq!(inquiry.last_sequence(), 3);
+}
+
+#[test]
+fn v2_event_names_are_the_rule_books() {
+    let wire: Vec<_> = EventName::ALL.iter().map(|n| n.as_str()).collect();
+    assert_eq!(
+        wire,
+        [
+            "inquiry.created",
+            "inquiry.started",
+            "inquiry.expired",
+            "inquiry.resumed",
+            "inquiry.completed",
+            "inquiry.failed",
+            "inquiry.marked-for-review",
+            "inquiry.approved",
+            "inquiry.declined",
+            "inquiry.redacted",
+            "inquiry-session.created",
+            "inquiry-session.started",
+            "inquiry-session.expired",
+        ]
+    );
+    for name in EventName::ALL {
+        assert_eq!(
+            serde_json::to_string(&name).unwrap(),
+            format!("\"{}\"", name.as_str())
+        );
+    }
+}
+
+#[test]
+fn v3_each_changing_call_bumps_the_revision_by_exactly_one() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    assert_eq!(inquiry.revision(), 2);
+    let _ = inquiry.resume(min(2), &mut random).unwrap(); // three events
+    assert_eq!(inquiry.revision(), 3);
+    let _ = inquiry.start(min(3), &mut random).unwrap_err();
+    assert_eq!(inquiry.revision(), 3);
+}
+
+// ----- errors and ids -----------------------------------------------------------------------
+
+#[test]
+fn error_codes_and_http_statuses_are_the_rule_books() {
+    let table: Vec<_> = ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.http_status()))
+        .collect();
+    assert_eq!(
+        table,
+        [
+            ("invalid_transition", 409),
+            ("not_resumable", 409),
+            ("decision_final", 409),
+            ("redacted", 409),
+            ("inquiry_expired", 410),
+            ("inquiry_finished", 403),
+            ("session_required", 401),
+            ("invalid_token", 401),
+            ("session_expired", 401),
+            ("invalid_input", 422),
+        ]
+    );
+}
+
+#[test]
+fn ids_parse_only_their_exact_form() {
+    assert!(InquiryId::parse("inq_RQ4jHMYx8wHMCSjQ2M43jf4r").is_ok());
+    for bad in [
+        "",
+        "inq_",
+        "inq_RQ4jHMYx8wHMCSjQ2M43jf4",
+        "inq_RQ4jHMYx8wHMCSjQ2M43jf4rX",
+        "inq_RQ4jHMYx8wHMCSjQ2M43jf4!",
+        "iqse_RQ4jHMYx8wHMCSjQ2M43jf4r",
+        "INQ_RQ4jHMYx8wHMCSjQ2M43jf4r",
+        "inq_RQ4jHMYx8wHMCSjQ2M43jf4é",
+    ] {
+        let refused = InquiryId::parse(bad).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput, "{bad:?}");
+    }
+    assert!(SessionId::parse("iqse_RQ4jHMYx8wHMCSjQ2M43jf4r").is_ok());
+}
+
+#[test]
+fn malformed_token_text_is_invalid_input_and_the_message_does_not_repeat_it() {
+    for bad in ["", "short", &"A".repeat(44), &"!".repeat(43)] {
+        let refused = SessionToken::parse(bad).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput);
+        if !bad.is_empty() {
+            assert!(!refused.to_string().contains(bad));
+        }
+    }
+}

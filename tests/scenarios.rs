@@ -1,0 +1,155 @@
+//! The bundled scenarios pass, cover every rule ID, and the runner judges honestly.
+#![cfg(feature = "scenarios")]
+
+use std::collections::BTreeSet;
+
+use inquiry_lifecycle::rules::RULE_IDS;
+use inquiry_lifecycle::scenario::{bundled_dir, files_in, run_paths, Scenario};
+use inquiry_lifecycle::ErrorCode;
+
+fn bundled() -> Vec<Scenario> {
+    files_in(&bundled_dir())
+        .unwrap()
+        .iter()
+        .map(|file| Scenario::from_file(file).unwrap())
+        .collect()
+}
+
+#[test]
+fn every_bundled_scenario_passes() {
+    let scenarios = bundled();
+    assert!(scenarios.len() >= 10);
+    for scenario in scenarios {
+        let report = scenario.run();
+        assert!(report.passed(), "{report}");
+    }
+}
+
+#[test]
+fn every_rule_id_is_illustrated_by_a_bundled_scenario() {
+    let covered: BTreeSet<String> = bundled().into_iter().flat_map(|s| s.rules).collect();
+    let missing: Vec<_> = RULE_IDS
+        .iter()
+        .filter(|id| !covered.contains(**id))
+        .collect();
+    assert!(missing.is_empty(), "rules no scenario names: {missing:?}");
+}
+
+const STORY: &str = r#"{
+  "name": "story",
+  "steps": [
+    { "at": "0s", "do": "create" },
+    { "at": "1m", "do": "start", "token": "a" },
+    { "at": "2m", "do": "access", "token": "a", "expect": { "status": "pending" } }
+  ]
+}"#;
+
+#[test]
+fn a_scenario_with_a_false_expectation_fails_and_says_where() {
+    let false_story = STORY.replace(r#""status": "pending""#, r#""status": "completed""#);
+    let report = Scenario::from_json("false.json", &false_story)
+        .unwrap()
+        .run();
+    assert!(!report.passed());
+    let text = report.to_string();
+    assert!(text.contains("expected status: completed"), "{text}");
+    assert!(text.contains("happened status: pending"), "{text}");
+    assert!(Scenario::from_json("true.json", STORY)
+        .unwrap()
+        .run()
+        .passed());
+}
+
+#[test]
+fn an_unexpected_refusal_fails_the_step_and_an_expected_one_passes() {
+    let step3 =
+        r#"{ "at": "2m", "do": "access", "token": "a", "expect": { "status": "pending" } }"#;
+    let unexpected = STORY.replace(step3, r#"{ "at": "2m", "do": "start" }"#);
+    let report = Scenario::from_json("x.json", &unexpected).unwrap().run();
+    assert!(!report.passed());
+    assert!(report
+        .to_string()
+        .contains("happened error: invalid_transition"));
+    let expected = STORY.replace(
+        step3,
+        r#"{ "at": "2m", "do": "start", "expect": { "error": "invalid_transition" } }"#,
+    );
+    let report = Scenario::from_json("x.json", &expected).unwrap().run();
+    assert!(report.passed(), "{report}");
+}
+
+#[test]
+fn malformed_scenarios_are_refused_naming_file_step_and_key() {
+    let cases = [
+        ("not json", "not valid JSON"),
+        (
+            &STORY.replace(r#""at": "2m""#, r#""at": "2x""#),
+            "step 3: key `at`",
+        ),
+        (
+            &STORY.replace(r#""do": "access""#, r#""do": "teleport""#),
+            "step 3: key `do`",
+        ),
+        (
+            &STORY.replace(r#""expect""#, r#""expectt""#),
+            "step 3: unknown field `expectt`",
+        ),
+        (
+            &STORY.replace(r#""pending""#, r#""archived""#),
+            "key `expect.status`",
+        ),
+        (
+            &STORY.replace(r#""token": "a" }"#, r#""token": "b" }"#),
+            "step 3: key `token`",
+        ),
+        (
+            &STORY.replace(r#""do": "create""#, r#""do": "tick""#),
+            "step 1: key `do`",
+        ),
+        (
+            &STORY.replace(r#""name": "story","#, r#""name": "s", "rules": ["T99"],"#),
+            "T99",
+        ),
+        (
+            &STORY.replace(
+                r#""status": "pending""#,
+                r#""events": ["inquiry.teleported"]"#,
+            ),
+            "key `expect.events`",
+        ),
+        (
+            &STORY.replace(r#""status": "pending""#, r#""error": "oops""#),
+            "key `expect.error`",
+        ),
+        (
+            &STORY.replace(
+                r#""name": "story","#,
+                r#""name": "s", "policy": {"expire_after_start": "0s"},"#,
+            ),
+            "expire_after_start",
+        ),
+    ];
+    for (text, needle) in cases {
+        let error = Scenario::from_json("bad.json", text).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput);
+        let message = error.to_string();
+        assert!(message.contains("bad.json"), "{message}");
+        assert!(message.contains(needle), "{needle:?} not in {message}");
+    }
+}
+
+#[test]
+fn the_runner_counts_refused_files_as_failed_and_ends_with_the_totals() {
+    let dir = std::env::temp_dir().join(format!("inquiry-scenarios-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.json"), STORY).unwrap();
+    std::fs::write(dir.join("b.json"), "{").unwrap();
+    std::fs::write(dir.join("c.txt"), "ignored").unwrap();
+    let mut out = Vec::new();
+    let summary = run_paths(std::slice::from_ref(&dir), &mut out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!((summary.passed, summary.failed), (1, 1));
+    assert_eq!(text.lines().last(), Some("1 passed, 1 failed"));
+    assert!(text.contains("REFUSED"), "{text}");
+}

@@ -1,0 +1,134 @@
+//! Stored inquiries round-trip exactly, and a record that breaks an invariant is refused.
+
+mod common;
+
+use common::*;
+use inquiry_lifecycle::*;
+use serde_json::{json, Value};
+
+fn busy_inquiry() -> Inquiry {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    inquiry.access(Some(&opened.token), min(2)).unwrap();
+    let _ = inquiry.resume(min(3), &mut random).unwrap();
+    inquiry
+}
+
+fn refused(value: Value) -> String {
+    let error = serde_json::from_value::<Inquiry>(value).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("invalid_input"), "{message}");
+    message
+}
+
+#[test]
+fn an_inquiry_round_trips_through_json_exactly() {
+    let inquiry = busy_inquiry();
+    let text = serde_json::to_string(&inquiry).unwrap();
+    let back: Inquiry = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, inquiry);
+    assert_eq!(serde_json::to_string(&back).unwrap(), text);
+}
+
+#[test]
+fn statuses_and_error_codes_serialize_as_wire_names() {
+    assert_eq!(
+        serde_json::to_value(Status::NeedsReview).unwrap(),
+        json!("needs_review")
+    );
+    assert_eq!(
+        serde_json::to_value(ErrorCode::SessionExpired).unwrap(),
+        json!("session_expired")
+    );
+    assert!(serde_json::from_value::<Status>(json!("archived")).is_err());
+}
+
+#[test]
+fn approved_without_a_decision_time_is_refused() {
+    let (mut inquiry, _) = created();
+    inquiry.approve(min(1)).unwrap();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["decided_at"] = Value::Null;
+    assert!(refused(value).contains("decided_at"));
+}
+
+#[test]
+fn revision_zero_is_refused() {
+    let mut value = serde_json::to_value(busy_inquiry()).unwrap();
+    value["revision"] = json!(0);
+    assert!(refused(value).contains("revision"));
+}
+
+#[test]
+fn an_unknown_status_is_refused() {
+    let mut value = serde_json::to_value(busy_inquiry()).unwrap();
+    value["status"] = json!("archived");
+    assert!(serde_json::from_value::<Inquiry>(value).is_err());
+}
+
+#[test]
+fn more_than_25_session_records_are_refused() {
+    let (mut inquiry, mut random) = created();
+    for i in 0..25 {
+        let _ = inquiry.resume(min(i), &mut random).unwrap();
+    }
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    let sessions = value["sessions"].as_array_mut().unwrap();
+    let mut extra = sessions[0].clone();
+    extra["id"] = json!("iqse_AAAAAAAAAAAAAAAAAAAAAAAA");
+    extra["token_digest"] = json!("A".repeat(43));
+    sessions.insert(0, extra);
+    assert!(refused(value).contains("25"));
+}
+
+#[test]
+fn a_live_session_on_a_finished_inquiry_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    inquiry.complete(min(2)).unwrap();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["sessions"][0]["expired_at"] = Value::Null;
+    assert!(refused(value).contains("S6"));
+}
+
+#[test]
+fn two_new_sessions_are_refused() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let _ = inquiry.resume(min(2), &mut random).unwrap();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["sessions"][0]["expired_at"] = Value::Null;
+    assert!(refused(value).contains("S4"));
+}
+
+#[test]
+fn unknown_fields_and_malformed_ids_are_refused() {
+    let mut value = serde_json::to_value(busy_inquiry()).unwrap();
+    value["token"] = json!("x");
+    assert!(serde_json::from_value::<Inquiry>(value).is_err());
+    let mut value = serde_json::to_value(busy_inquiry()).unwrap();
+    value["id"] = json!("inq_short");
+    assert!(serde_json::from_value::<Inquiry>(value).is_err());
+}
+
+#[test]
+fn a_timestamp_after_the_last_change_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["started_at"] = json!("2027-01-01T00:00:00Z");
+    assert!(refused(value).contains("started_at"));
+}
+
+#[test]
+fn events_round_trip() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    for event in &opened.events {
+        let text = serde_json::to_string(event).unwrap();
+        assert_eq!(&serde_json::from_str::<Event>(&text).unwrap(), event);
+    }
+    let value = serde_json::to_value(&opened.events[0]).unwrap();
+    assert_eq!(value["name"], json!("inquiry.started"));
+    assert_eq!(value["status_before"], json!("created"));
+}
