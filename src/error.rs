@@ -98,6 +98,26 @@ impl Error {
         }
     }
 
+    /// The refusal of an access, from its code in the access table and its context.
+    pub(crate) fn access_refusal(
+        code: ErrorCode,
+        status: Status,
+        session: Option<SessionId>,
+    ) -> Self {
+        match (code, session) {
+            (ErrorCode::Redacted, _) => Error::Redacted {
+                attempted: Attempt::Access,
+            },
+            (ErrorCode::InquiryExpired, _) => Error::InquiryExpired {
+                attempted: Attempt::Access,
+            },
+            (ErrorCode::InquiryFinished, _) => Error::InquiryFinished { status },
+            (ErrorCode::SessionRequired, _) => Error::SessionRequired,
+            (ErrorCode::SessionExpired, Some(session)) => Error::SessionExpired { session },
+            _ => Error::InvalidToken,
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -240,6 +260,28 @@ impl ErrorCode {
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::SessionExpired => "session_expired",
             ErrorCode::InvalidInput => "invalid_input",
+        }
+    }
+
+    /// When this code is answered, in one line (rule book, "Errors").
+    pub const fn description(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidTransition => "the action does not apply to the status",
+            ErrorCode::NotResumable => {
+                "resume on completed, failed, needs_review, approved, declined"
+            }
+            ErrorCode::DecisionFinal => "a contrary decision on an approved or declined inquiry",
+            ErrorCode::Redacted => "any action but redact on a redacted inquiry",
+            ErrorCode::InquiryExpired => "start, complete, fail or access on an expired inquiry",
+            ErrorCode::InquiryFinished => "access to a done or post-inquiry inquiry",
+            ErrorCode::SessionRequired => "access to a pending inquiry without a token",
+            ErrorCode::InvalidToken => {
+                "a token that does not belong to a kept session of this inquiry"
+            }
+            ErrorCode::SessionExpired => "a token of this inquiry whose session expired",
+            ErrorCode::InvalidInput => {
+                "a malformed id, token, interval, policy, stored record or scenario"
+            }
         }
     }
 

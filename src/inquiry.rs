@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::rules::{self, Action, Attempt, Target, TransitionRule, Verdict};
+use crate::rules::{
+    self, AccessRow, AccessVerdict, Action, Presented, Target, TransitionRule, Verdict,
+};
 use crate::session::{Session, SessionStatus, MAX_SESSIONS};
 use crate::{
     Error, Event, EventName, InquiryId, Intervals, Policy, RandomSource, SessionId, SessionToken,
@@ -100,7 +102,7 @@ impl Inquiry {
     ) -> (Inquiry, Vec<Event>) {
         let mut inquiry = Inquiry {
             id,
-            status: Status::Created,
+            status: rules::CREATE.to,
             intervals: policy.intervals(),
             created_at: now,
             started_at: None,
@@ -116,7 +118,7 @@ impl Inquiry {
             sessions: Vec::new(),
         };
         let mut events = Vec::with_capacity(1);
-        inquiry.record(&mut events, EventName::InquiryCreated, now, None, None);
+        inquiry.record(&mut events, rules::CREATE.event, now, None, None);
         (inquiry, events)
     }
 
@@ -403,36 +405,23 @@ impl Inquiry {
         token: Option<&SessionToken>,
         now: DateTime<Utc>,
     ) -> Result<Option<usize>, Error> {
-        if self.is_redacted() {
-            return Err(Error::Redacted {
-                attempted: Attempt::Access,
-            });
-        }
         let status = self.status_at(now);
-        match status {
-            Status::Expired => {
-                return Err(Error::InquiryExpired {
-                    attempted: Attempt::Access,
-                })
-            }
-            status if !status.is_live() => return Err(Error::InquiryFinished { status }),
-            _ => {}
-        }
-        let Some(token) = token else {
-            // Anyone with the link opens a created inquiry; a pending one needs a token.
-            return match status {
-                Status::Pending => Err(Error::SessionRequired),
-                _ => Ok(None),
-            };
-        };
         // A1, A2: a token is always checked, and only this inquiry's sessions match it.
-        let index = self.find_session(token).ok_or(Error::InvalidToken)?;
-        match self.sessions.get(index) {
-            Some(session) if session.is_live_at(now) => Ok(Some(index)),
-            Some(session) => Err(Error::SessionExpired {
-                session: session.id(),
-            }),
-            None => Err(Error::InvalidToken),
+        let (presented, index) = match token.map(|token| self.find_session(token)) {
+            None => (Presented::NoToken, None),
+            Some(None) => (Presented::WrongToken, None),
+            Some(Some(index)) => match self.sessions.get(index) {
+                Some(session) if session.is_live_at(now) => (Presented::ValidToken, Some(index)),
+                _ => (Presented::ExpiredSessionToken, Some(index)),
+            },
+        };
+        let row = AccessRow::of(status, self.is_redacted());
+        match rules::access_verdict(row, presented) {
+            AccessVerdict::Granted => Ok(index),
+            AccessVerdict::Refused(code) => {
+                let session = index.and_then(|i| self.sessions.get(i)).map(Session::id);
+                Err(Error::access_refusal(code, status, session))
+            }
         }
     }
 

@@ -44,10 +44,44 @@
 //! # Ok::<(), inquiry_lifecycle::Error>(())
 //! ```
 //!
+//! ## A tour of the lifecycle
+//!
+//! - **Create** ([`Inquiry::create`], T1): the inquiry is `created`; anyone with the link may
+//!   open it ([`Inquiry::access`] with no token). Its deadline is 24 h away by default.
+//! - **Start** ([`Inquiry::start`], T2): the person begins; the inquiry is `pending` and only
+//!   the holder of a session token may open it. Start hands out a token ([`Opened`]) exactly
+//!   once; the inquiry keeps its SHA-256 digest.
+//! - **Resume** ([`Inquiry::resume`], T6, T7): a new session and token for a person who lost
+//!   theirs, or for an `expired` inquiry, which becomes `pending` again with a new deadline.
+//! - **Finish** ([`Inquiry::complete`], [`Inquiry::fail`]), **review and decide**
+//!   ([`Inquiry::mark_for_review`], [`Inquiry::approve`], [`Inquiry::decline`]), **expire**
+//!   ([`Inquiry::expire`]) and **redact** ([`Inquiry::redact`]): each ends every session.
+//!   Decisions are final; repeating one is a harmless no-op.
+//! - **Time** moves only when you say so: [`Inquiry::status_at`] shows the inquiry as seen at
+//!   any `now` (a live inquiry is expired from its deadline on, whether or not anything
+//!   applied it), [`Inquiry::next_due`] says when to wake up, and [`Inquiry::apply_due`]
+//!   applies what is due, each change recorded at its own instant.
+//! - **Refusals** are [`Error`]s with a stable [`ErrorCode`], an HTTP status, and a message
+//!   naming the rule; a refused call changes nothing at all.
+//!
+//! The rules themselves are data: [`rules::TRANSITIONS`], [`rules::ACCESS_TABLE`],
+//! [`ErrorCode::ALL`], [`EventName::ALL`]. [`rules::explain`] says for any status and action
+//! whether it is allowed and why; [`render`] draws the tables and diagrams the docs embed.
+//!
+//! ## Worked examples
+//!
+//! The repository's `scenarios/` folder tells each rule as a short story that the
+//! `inquiry-scenarios` runner executes and checks (feature `scenarios`): losing a token and
+//! resuming (`01-lost-token-resume-finish.json`), exact expiry and resume from `expired`
+//! (`03-expiry-exact-and-resume.json`), final decisions (`06-decisions-are-final.json`), the
+//! 25-record cap on sessions (`11-session-records-are-bounded.json`), and more.
+//!
 //! ## What this crate does not do
 //!
 //! No storage, no clock, no HTTP, no timers, no personal data: an inquiry holds only its
-//! lifecycle. Pair it with your own store, web framework and scheduler.
+//! lifecycle. Pair it with your own store, web framework and scheduler; persist the
+//! [`Inquiry`] (serde) with compare-and-swap on [`Inquiry::revision`], publish its
+//! [`Event`]s, and call [`Inquiry::apply_due`] when [`Inquiry::next_due`] comes.
 //!
 //! ## The rules
 //!
@@ -56,7 +90,7 @@
 //!
 //! ## Features
 //!
-//! - `scenarios`: load, check and run scenario files ([`scenario`]), and the
+//! - `scenarios`: load, check and run scenario files (`scenario` module), and the
 //!   `inquiry-scenarios` command-line runner. Adds `serde_json`.
 
 #![forbid(unsafe_code)]
@@ -74,6 +108,7 @@ mod interval;
 mod policy;
 mod random;
 mod record;
+pub mod render;
 pub mod rules;
 mod session;
 mod status;

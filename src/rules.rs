@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, EventName, Status};
+use crate::{Error, ErrorCode, EventName, Status};
 
 /// Every rule ID of the rule book, in its order.
 pub const RULE_IDS: &[&str] = &[
@@ -138,12 +138,32 @@ pub struct TransitionRule {
     pub to: Target,
     /// The event it yields.
     pub event: EventName,
+    /// What the rule does, in one sentence.
+    pub summary: &'static str,
 }
 
 use Status::*;
 
 /// Statuses every decision and review applies to: all but the decided ones.
 const UNDECIDED: &[Status] = &[Created, Pending, Expired, Completed, Failed, NeedsReview];
+
+/// T1, creating an inquiry: it has no "from" and no action of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreateRule {
+    /// `"T1"`.
+    pub id: &'static str,
+    /// `created`.
+    pub to: Status,
+    /// `inquiry.created`.
+    pub event: EventName,
+}
+
+/// T1: an inquiry is created `created`, yielding `inquiry.created`.
+pub const CREATE: CreateRule = CreateRule {
+    id: "T1",
+    to: Created,
+    event: EventName::InquiryCreated,
+};
 
 /// The transition table, T2–T11: every accepted (status, action) pair that moves or marks
 /// an inquiry. Pairs that are absent are refused or, for a repeated decision, a no-op.
@@ -154,6 +174,8 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Created],
         to: Target::Status(Pending),
         event: EventName::InquiryStarted,
+        summary:
+            "the person begins a verification; a session opens and its token is handed out (S3)",
     },
     TransitionRule {
         id: "T3",
@@ -161,6 +183,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Pending],
         to: Target::Status(Completed),
         event: EventName::InquiryCompleted,
+        summary: "all required checks passed; every session ends (S6)",
     },
     TransitionRule {
         id: "T4",
@@ -168,6 +191,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Pending],
         to: Target::Status(Failed),
         event: EventName::InquiryFailed,
+        summary: "a required check failed and attempts are exhausted; every session ends (S6)",
     },
     TransitionRule {
         id: "T5",
@@ -175,6 +199,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Created, Pending],
         to: Target::Status(Expired),
         event: EventName::InquiryExpired,
+        summary: "the deadline is reached or an explicit expire; every session ends (E7)",
     },
     TransitionRule {
         id: "T6",
@@ -182,6 +207,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Created, Pending],
         to: Target::Unchanged,
         event: EventName::InquiryResumed,
+        summary: "a live inquiry hands out a new session token; status and deadline stay (E3)",
     },
     TransitionRule {
         id: "T7",
@@ -189,6 +215,8 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Expired],
         to: Target::Status(Pending),
         event: EventName::InquiryResumed,
+        summary:
+            "an expired inquiry becomes pending with a new deadline and a new session token (E3)",
     },
     TransitionRule {
         id: "T8",
@@ -196,6 +224,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &[Created, Pending, Expired, Completed, Failed],
         to: Target::Status(NeedsReview),
         event: EventName::InquiryMarkedForReview,
+        summary: "the inquiry goes to human review; every session ends (S6)",
     },
     TransitionRule {
         id: "T9",
@@ -203,6 +232,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: UNDECIDED,
         to: Target::Status(Approved),
         event: EventName::InquiryApproved,
+        summary: "the inquiry is approved, finally; every session ends (S6)",
     },
     TransitionRule {
         id: "T10",
@@ -210,6 +240,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: UNDECIDED,
         to: Target::Status(Declined),
         event: EventName::InquiryDeclined,
+        summary: "the inquiry is declined, finally; every session ends (S6)",
     },
     TransitionRule {
         id: "T11",
@@ -217,6 +248,7 @@ pub const TRANSITIONS: &[TransitionRule] = &[
         from: &Status::ALL,
         to: Target::Unchanged,
         event: EventName::InquiryRedacted,
+        summary: "`redacted_at` is set; the inquiry is frozen and every session ends (S6)",
     },
 ];
 
@@ -334,5 +366,175 @@ impl fmt::Display for RuleList {
             f.write_str(rule.id)?;
         }
         Ok(())
+    }
+}
+
+// ----- the access table --------------------------------------------------------------------
+
+/// A row of the access table: the inquiry as seen at the time of the access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessRow {
+    /// `created`.
+    Created,
+    /// `pending`.
+    Pending,
+    /// `expired`.
+    Expired,
+    /// done (`completed`, `failed`) or post-inquiry (`needs_review`, `approved`, `declined`).
+    Finished,
+    /// Redacted, whatever its status.
+    Redacted,
+}
+
+impl AccessRow {
+    /// The row an inquiry in `status`, redacted or not, falls in.
+    pub const fn of(status: Status, redacted: bool) -> AccessRow {
+        match (redacted, status) {
+            (true, _) => AccessRow::Redacted,
+            (false, Created) => AccessRow::Created,
+            (false, Pending) => AccessRow::Pending,
+            (false, Expired) => AccessRow::Expired,
+            (false, _) => AccessRow::Finished,
+        }
+    }
+
+    /// The row's label in the rendered table.
+    pub const fn label(self) -> &'static str {
+        match self {
+            AccessRow::Created => "`created`",
+            AccessRow::Pending => "`pending`",
+            AccessRow::Expired => "`expired`",
+            AccessRow::Finished => "done or post-inquiry",
+            AccessRow::Redacted => "redacted",
+        }
+    }
+}
+
+/// A column of the access table: what the person presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Presented {
+    /// No token.
+    NoToken,
+    /// A token of a session that is live at the time of the access.
+    ValidToken,
+    /// A token that matches no kept session of this inquiry (wrong, forged, another
+    /// inquiry's, or one whose record was dropped).
+    WrongToken,
+    /// A token of a kept session that has expired.
+    ExpiredSessionToken,
+}
+
+impl Presented {
+    /// Every column, in the table's order.
+    pub const ALL: [Presented; 4] = [
+        Presented::NoToken,
+        Presented::ValidToken,
+        Presented::WrongToken,
+        Presented::ExpiredSessionToken,
+    ];
+
+    /// The column's label in the rendered table.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Presented::NoToken => "no token",
+            Presented::ValidToken => "valid token",
+            Presented::WrongToken => "wrong or forged token",
+            Presented::ExpiredSessionToken => "token of an expired session",
+        }
+    }
+}
+
+/// A cell of the access table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccessVerdict {
+    /// The person may open the flow.
+    Granted,
+    /// Refused with this code.
+    Refused(ErrorCode),
+}
+
+use crate::ErrorCode::{
+    InquiryExpired as X, InquiryFinished as F, InvalidToken as W, Redacted as R,
+    SessionExpired as E, SessionRequired as Q,
+};
+use AccessVerdict::{Granted as G, Refused as No};
+
+/// The access table (rule book, "Access"; A1): one row per [`AccessRow`], one column per
+/// [`Presented`], in [`Presented::ALL`] order. [`Inquiry::access`](crate::Inquiry::access)
+/// decides by looking its case up here.
+pub const ACCESS_TABLE: [(AccessRow, [AccessVerdict; 4]); 5] = [
+    (AccessRow::Created, [G, G, No(W), No(E)]),
+    (AccessRow::Pending, [No(Q), G, No(W), No(E)]),
+    (AccessRow::Expired, [No(X), No(X), No(X), No(X)]),
+    (AccessRow::Finished, [No(F), No(F), No(F), No(F)]),
+    (AccessRow::Redacted, [No(R), No(R), No(R), No(R)]),
+];
+
+/// Looks up the access table.
+///
+/// ```
+/// use inquiry_lifecycle::rules::{access_verdict, AccessRow, AccessVerdict, Presented};
+/// use inquiry_lifecycle::ErrorCode;
+/// assert_eq!(access_verdict(AccessRow::Created, Presented::NoToken), AccessVerdict::Granted);
+/// assert_eq!(
+///     access_verdict(AccessRow::Pending, Presented::NoToken),
+///     AccessVerdict::Refused(ErrorCode::SessionRequired),
+/// );
+/// ```
+pub fn access_verdict(row: AccessRow, presented: Presented) -> AccessVerdict {
+    let column = Presented::ALL
+        .iter()
+        .position(|p| *p == presented)
+        .unwrap_or(0);
+    ACCESS_TABLE
+        .iter()
+        .find(|(r, _)| *r == row)
+        .and_then(|(_, cells)| cells.get(column).copied())
+        .unwrap_or(AccessVerdict::Refused(ErrorCode::InvalidInput))
+}
+
+// ----- explanations ------------------------------------------------------------------------
+
+/// Whether an action is allowed on a status, and why, by rule ID and one sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// What the rule book decides.
+    pub verdict: Result<Verdict, ErrorCode>,
+    /// The sentence: the rule and its reason, e.g. `T7: an expired inquiry becomes pending …`,
+    /// or for a refusal the refusal's message.
+    pub text: String,
+}
+
+/// Explains `action` on an inquiry in `status`, redacted or not.
+///
+/// ```
+/// use inquiry_lifecycle::rules::{explain, Action};
+/// use inquiry_lifecycle::Status;
+///
+/// let why = explain(Status::Approved, false, Action::Resume);
+/// assert_eq!(
+///     why.text,
+///     "not_resumable: an approved inquiry is decided; only created, pending or expired inquiries can be resumed (T6, T7)"
+/// );
+/// assert!(explain(Status::Expired, false, Action::Resume).text.starts_with("T7: "));
+/// ```
+pub fn explain(status: Status, redacted: bool, action: Action) -> Explanation {
+    match decide(status, redacted, action) {
+        Ok(Verdict::Applies(rule)) => Explanation {
+            verdict: Ok(Verdict::Applies(rule)),
+            text: format!("{}: {}", rule.id, rule.summary),
+        },
+        Ok(Verdict::Repeat) => Explanation {
+            verdict: Ok(Verdict::Repeat),
+            text: format!(
+                "no-op: {} again changes nothing, so retries are safe (decision, {})",
+                action.verb(),
+                RuleList(action)
+            ),
+        },
+        Err(error) => Explanation {
+            verdict: Err(error.code()),
+            text: error.to_string(),
+        },
     }
 }
