@@ -271,8 +271,6 @@ fn times(steps: &[Step]) -> Vec<DateTime<Utc>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-
     /// Every step keeps every invariant: refusals change nothing, sequences have no gaps,
     /// the revision counts changing calls, statuses move only along the table, decided
     /// inquiries stay decided, timestamps never go backwards, no dead, forged or foreign
