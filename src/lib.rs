@@ -92,6 +92,9 @@
 //!
 //! - `scenarios`: load, check and run scenario files (`scenario` module), and the
 //!   `inquiry-scenarios` command-line runner. Adds `serde_json`.
+//! - `proptest`: proptest strategies for inquiries, policies, actions, time steps, tokens
+//!   and whole timelines (`strategies` module), and a conformance harness that checks another
+//!   implementation of the rules against this one (`conformance` module). Adds `proptest`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -116,6 +119,12 @@ mod token;
 
 #[cfg(feature = "scenarios")]
 pub mod scenario;
+
+#[cfg(feature = "proptest")]
+pub mod strategies;
+
+#[cfg(feature = "proptest")]
+pub mod conformance;
 
 pub use error::{Error, ErrorCode, InvalidInput};
 pub use event::{Event, EventName};

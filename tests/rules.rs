@@ -746,3 +746,22 @@ fn malformed_token_text_is_invalid_input_and_the_message_does_not_repeat_it() {
         }
     }
 }
+
+#[test]
+fn s1_generated_ids_draw_every_character_evenly() {
+    let mut random = random();
+    let mut counts = std::collections::BTreeMap::new();
+    for _ in 0..2_000 {
+        let id = InquiryId::generate(&mut random).to_string();
+        for c in id["inq_".len()..].chars() {
+            *counts.entry(c).or_insert(0u32) += 1;
+        }
+    }
+    assert_eq!(counts.len(), 62, "every character of [A-Za-z0-9] appears");
+    let (min, max) = (
+        counts.values().min().unwrap(),
+        counts.values().max().unwrap(),
+    );
+    // 48,000 draws, about 774 per character: a skewed draw is far outside this band.
+    assert!(*max < 2 * *min, "uneven: min {min}, max {max}");
+}

@@ -1,0 +1,390 @@
+//! proptest strategies for property-test suites, ours and downstream (feature `proptest`).
+//!
+//! Everything here produces only what the library itself can produce: inquiries are built
+//! by playing [`Timeline`]s through the public API (never an impossible state), and tokens
+//! are issued by inquiries, forged (well formed, issued by nobody) or taken from another
+//! inquiry.
+//!
+//! ```
+//! use inquiry_lifecycle::strategies;
+//! use proptest::prelude::*;
+//!
+//! proptest! {
+//!     // Whatever happened to an inquiry, it survives a trip through storage unchanged.
+//!     fn stored_inquiries_round_trip(inquiry in strategies::inquiry()) {
+//!         let text = serde_json::to_string(&inquiry).unwrap();
+//!         let back: inquiry_lifecycle::Inquiry = serde_json::from_str(&text).unwrap();
+//!         prop_assert_eq!(back, inquiry);
+//!     }
+//! }
+//! # stored_inquiries_round_trip();
+//! ```
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use proptest::collection::SizeRange;
+use proptest::prelude::*;
+
+use crate::{
+    Action, Error, Event, Inquiry, Policy, PolicyBuilder, RandomSource, SeededRandom, SessionId,
+    SessionToken, Status,
+};
+
+/// Any status.
+///
+/// ```
+/// # use inquiry_lifecycle::strategies;
+/// # use proptest::prelude::*;
+/// proptest! {
+///     fn wire_names_parse_back(status in strategies::status()) {
+///         prop_assert_eq!(status.as_str().parse::<inquiry_lifecycle::Status>().unwrap(), status);
+///     }
+/// }
+/// # wire_names_parse_back();
+/// ```
+pub fn status() -> impl Strategy<Value = Status> {
+    prop::sample::select(Status::ALL.to_vec())
+}
+
+/// Any action, weighted so that random sequences often start and resume before an
+/// absorbing decision ends the story.
+///
+/// ```
+/// # use inquiry_lifecycle::{rules, strategies};
+/// # use proptest::prelude::*;
+/// proptest! {
+///     fn decide_never_panics(status in strategies::status(), action in strategies::action()) {
+///         let _ = rules::decide(status, false, action);
+///     }
+/// }
+/// # decide_never_panics();
+/// ```
+pub fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        3 => Just(Action::Start),
+        3 => Just(Action::Resume),
+        1 => Just(Action::Complete),
+        1 => Just(Action::Fail),
+        1 => Just(Action::Expire),
+        1 => Just(Action::MarkForReview),
+        1 => Just(Action::Approve),
+        1 => Just(Action::Decline),
+        1 => Just(Action::Redact),
+    ]
+}
+
+/// A valid interval: mostly short ones (10 minutes to 2 hours, so that random timelines
+/// reach deadlines), sometimes the 24 h default, sometimes any whole number of seconds up to
+/// 30 days.
+pub fn interval() -> impl Strategy<Value = TimeDelta> {
+    prop_oneof![
+        4 => prop::sample::select(vec![600i64, 1_800, 3_600, 7_200]).prop_map(TimeDelta::seconds),
+        1 => Just(TimeDelta::hours(24)),
+        1 => (1i64..=30 * 86_400).prop_map(TimeDelta::seconds),
+    ]
+}
+
+/// A valid policy; each interval is set or left to its default.
+///
+/// ```
+/// # use inquiry_lifecycle::strategies;
+/// # use proptest::prelude::*;
+/// proptest! {
+///     fn after_start_defaults_to_after_create(policy in strategies::policy()) {
+///         let intervals = policy.intervals();
+///         prop_assert!(intervals.expire_after_start.as_secs() > 0);
+///     }
+/// }
+/// # after_start_defaults_to_after_create();
+/// ```
+pub fn policy() -> impl Strategy<Value = Policy> {
+    let maybe = || prop::option::weighted(0.8, interval());
+    (maybe(), maybe(), maybe(), maybe()).prop_map(|(create, start, resume, ttl)| {
+        let mut builder = Policy::builder();
+        if let Some(interval) = create {
+            builder = builder.expire_after_create(interval);
+        }
+        if let Some(interval) = start {
+            builder = builder.expire_after_start(interval);
+        }
+        if let Some(interval) = resume {
+            builder = builder.expire_after_resume(interval);
+        }
+        if let Some(interval) = ttl {
+            builder = builder.session_token_ttl(interval);
+        }
+        builder.build().unwrap_or_default()
+    })
+}
+
+/// A policy builder with at least one bad interval (zero, negative, fractional seconds, or
+/// longer than 3650 days), for error paths: `build` must refuse it with `invalid_input`.
+///
+/// ```
+/// # use inquiry_lifecycle::{strategies, ErrorCode};
+/// # use proptest::prelude::*;
+/// proptest! {
+///     fn bad_policies_are_refused(builder in strategies::invalid_policy()) {
+///         prop_assert_eq!(builder.build().unwrap_err().code(), ErrorCode::InvalidInput);
+///     }
+/// }
+/// # bad_policies_are_refused();
+/// ```
+pub fn invalid_policy() -> impl Strategy<Value = PolicyBuilder> {
+    let bad = prop_oneof![
+        Just(TimeDelta::zero()),
+        (1i64..=1_000_000).prop_map(|s| TimeDelta::seconds(-s)),
+        (1i64..1_000).prop_map(|ms| TimeDelta::seconds(60) + TimeDelta::milliseconds(ms)),
+        (3651i64..=100_000).prop_map(TimeDelta::days),
+    ];
+    (bad, 0usize..4, policy()).prop_map(|(bad, field, base)| {
+        let builder = base.to_builder();
+        match field {
+            0 => builder.expire_after_create(bad),
+            1 => builder.expire_after_start(bad),
+            2 => builder.expire_after_resume(bad),
+            _ => builder.session_token_ttl(bad),
+        }
+    })
+}
+
+/// The time between two steps: mostly seconds to minutes, sometimes hours, sometimes a
+/// jump of up to two days past any deadline, sometimes up to two hours backwards (E6).
+pub fn time_step() -> impl Strategy<Value = TimeDelta> {
+    prop_oneof![
+        4 => (0i64..=600).prop_map(TimeDelta::seconds),
+        2 => (600i64..=7_200).prop_map(TimeDelta::seconds),
+        1 => (3_600i64..=172_800).prop_map(TimeDelta::seconds),
+        1 => (-7_200i64..0).prop_map(TimeDelta::seconds),
+    ]
+}
+
+/// Which token a person presents when opening the flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenChoice {
+    /// No token.
+    None,
+    /// The n-th token the inquiry issued so far, modulo how many there are (none if none).
+    Issued(usize),
+    /// A well-formed token no session issued.
+    Forged,
+    /// A token issued by another inquiry.
+    Foreign,
+}
+
+/// Any token choice, mostly issued ones.
+pub fn token_choice() -> impl Strategy<Value = TokenChoice> {
+    prop_oneof![
+        1 => Just(TokenChoice::None),
+        4 => (0usize..8).prop_map(TokenChoice::Issued),
+        1 => Just(TokenChoice::Forged),
+        1 => Just(TokenChoice::Foreign),
+    ]
+}
+
+/// One step of a timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// An action of the transition table.
+    Act(Action),
+    /// A person opens the flow.
+    Access(TokenChoice),
+    /// Apply whatever is due.
+    Tick,
+}
+
+/// Any step.
+pub fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => action().prop_map(Step::Act),
+        4 => token_choice().prop_map(Step::Access),
+        1 => Just(Step::Tick),
+    ]
+}
+
+/// A step and how long after the previous one it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedStep {
+    /// Time since the previous step (negative: back in time).
+    pub after: TimeDelta,
+    /// What happens.
+    pub step: Step,
+}
+
+/// The story of one inquiry: created at `start` under `policy`, then `steps`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    /// The policy the inquiry is created under.
+    pub policy: Policy,
+    /// Seeds the random source that issues ids and tokens.
+    pub seed: u64,
+    /// When the inquiry is created.
+    pub start: DateTime<Utc>,
+    /// What happens next, in order.
+    pub steps: Vec<TimedStep>,
+}
+
+impl Timeline {
+    /// The instant of each step.
+    pub fn times(&self) -> Vec<DateTime<Utc>> {
+        let mut now = self.start;
+        self.steps
+            .iter()
+            .map(|step| {
+                now = now.checked_add_signed(step.after).unwrap_or(now);
+                now
+            })
+            .collect()
+    }
+
+    /// Plays the whole timeline through the library.
+    pub fn play(&self) -> Player {
+        let mut player = Player::new(&self.policy, self.seed, self.start);
+        for (step, now) in self.steps.iter().zip(self.times()) {
+            let _ = player.step(step.step, now);
+        }
+        player
+    }
+}
+
+/// A timeline of `steps` steps (a range or a number).
+///
+/// ```
+/// # use inquiry_lifecycle::strategies;
+/// # use proptest::prelude::*;
+/// proptest! {
+///     // Revisions only grow: each accepted, changing call adds exactly one.
+///     fn revision_never_exceeds_event_count(timeline in strategies::timeline(0..30)) {
+///         let played = timeline.play();
+///         prop_assert!(played.inquiry().revision() <= played.events().len() as u64);
+///     }
+/// }
+/// # revision_never_exceeds_event_count();
+/// ```
+pub fn timeline(steps: impl Into<SizeRange>) -> impl Strategy<Value = Timeline> {
+    let start = (0i64..=365 * 86_400).prop_map(|s| {
+        Utc.timestamp_opt(1_767_225_600 + s, 0)
+            .single()
+            .unwrap_or_default()
+    });
+    let timed = (time_step(), step()).prop_map(|(after, step)| TimedStep { after, step });
+    (
+        policy(),
+        any::<u64>(),
+        start,
+        prop::collection::vec(timed, steps),
+    )
+        .prop_map(|(policy, seed, start, steps)| Timeline {
+            policy,
+            seed,
+            start,
+            steps,
+        })
+}
+
+/// An inquiry in any reachable state, built by playing a random timeline.
+pub fn inquiry() -> impl Strategy<Value = Inquiry> {
+    timeline(0..40).prop_map(|timeline| timeline.play().into_inquiry())
+}
+
+/// A played timeline: the inquiry, its whole history, and the tokens it issued.
+pub fn played() -> impl Strategy<Value = Player> {
+    timeline(0..40).prop_map(|timeline| timeline.play())
+}
+
+/// Plays steps on one inquiry and keeps what a test needs: every event, every token issued,
+/// a forged token and another inquiry's token.
+#[derive(Debug)]
+pub struct Player {
+    inquiry: Inquiry,
+    random: SeededRandom,
+    events: Vec<Event>,
+    issued: Vec<(SessionId, SessionToken)>,
+    forged: SessionToken,
+    foreign: SessionToken,
+}
+
+impl Player {
+    /// Creates an inquiry at `start`.
+    pub fn new(policy: &Policy, seed: u64, start: DateTime<Utc>) -> Player {
+        let mut random = SeededRandom::new(seed);
+        let (inquiry, events) = Inquiry::create(policy, start, &mut random);
+        let (mut other, _) = Inquiry::create(policy, start, &mut random);
+        let foreign = match other.start(start, &mut random) {
+            Ok(opened) => opened.token,
+            Err(_) => SessionToken::generate(&mut random),
+        };
+        let forged = SessionToken::generate(&mut SeededRandom::new(!seed));
+        Player {
+            inquiry,
+            random,
+            events,
+            issued: Vec::new(),
+            forged,
+            foreign,
+        }
+    }
+
+    /// The token a choice stands for, if any.
+    pub fn token(&self, choice: TokenChoice) -> Option<&SessionToken> {
+        match choice {
+            TokenChoice::None => None,
+            TokenChoice::Issued(n) => self.issued_at(n).map(|(_, token)| token),
+            TokenChoice::Forged => Some(&self.forged),
+            TokenChoice::Foreign => Some(&self.foreign),
+        }
+    }
+
+    /// The session an issued-token choice stands for; `None` for every other choice.
+    pub fn session_of(&self, choice: TokenChoice) -> Option<SessionId> {
+        match choice {
+            TokenChoice::Issued(n) => self.issued_at(n).map(|(id, _)| *id),
+            _ => None,
+        }
+    }
+
+    fn issued_at(&self, n: usize) -> Option<&(SessionId, SessionToken)> {
+        match self.issued.len() {
+            0 => None,
+            len => self.issued.get(n % len),
+        }
+    }
+
+    /// Performs one step at `now`; returns its events, or the refusal.
+    pub fn step(&mut self, step: Step, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+        let events = match step {
+            Step::Act(action) => {
+                let random: &mut dyn RandomSource = &mut self.random;
+                let outcome = self.inquiry.act(action, now, random)?;
+                self.issued.extend(outcome.opened);
+                outcome.events
+            }
+            Step::Access(choice) => {
+                let token = self.token(choice).cloned();
+                self.inquiry.access(token.as_ref(), now)?.events
+            }
+            Step::Tick => self.inquiry.apply_due(now),
+        };
+        self.events.extend(events.iter().cloned());
+        Ok(events)
+    }
+
+    /// The inquiry as it stands.
+    pub fn inquiry(&self) -> &Inquiry {
+        &self.inquiry
+    }
+
+    /// The inquiry, giving up the rest.
+    pub fn into_inquiry(self) -> Inquiry {
+        self.inquiry
+    }
+
+    /// Every event so far, from `inquiry.created` on.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// Every session opened so far with its token, oldest first.
+    pub fn issued(&self) -> &[(SessionId, SessionToken)] {
+        &self.issued
+    }
+}

@@ -1,0 +1,68 @@
+//! The conformance harness passes the library and catches a deliberately wrong one.
+#![cfg(feature = "proptest")]
+
+use chrono::{DateTime, Utc};
+use inquiry_lifecycle::conformance::{check, CheckFailure, Library, Lifecycle, Observed};
+use inquiry_lifecycle::strategies::{Step, TokenChoice};
+use inquiry_lifecycle::{Action, ErrorCode, EventName, Policy, Status};
+use proptest::test_runner::Config;
+
+#[test]
+fn the_library_conforms_to_the_rules() {
+    if let Err(failure) = check(Library::default, Config::with_cases(256)) {
+        panic!("{failure}");
+    }
+}
+
+/// A wrong implementation: it lets a completed inquiry be resumed (the rules say
+/// `not_resumable`), and is the library everywhere else.
+#[derive(Default)]
+struct ResumesCompleted(Library);
+
+impl Lifecycle for ResumesCompleted {
+    fn create(&mut self, policy: &Policy, seed: u64, now: DateTime<Utc>) {
+        self.0.create(policy, seed, now)
+    }
+
+    fn act(&mut self, action: Action, now: DateTime<Utc>) -> Result<Vec<EventName>, ErrorCode> {
+        if action == Action::Resume && self.0.observe(now).status == Status::Completed {
+            return Ok(vec![EventName::InquiryResumed]);
+        }
+        self.0.act(action, now)
+    }
+
+    fn access(
+        &mut self,
+        token: TokenChoice,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventName>, ErrorCode> {
+        self.0.access(token, now)
+    }
+
+    fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<EventName> {
+        self.0.apply_due(now)
+    }
+
+    fn observe(&self, now: DateTime<Utc>) -> Observed {
+        self.0.observe(now)
+    }
+}
+
+#[test]
+fn a_wrong_implementation_is_caught_with_a_short_readable_timeline() {
+    let failure = check(ResumesCompleted::default, Config::with_cases(512))
+        .expect_err("resume on completed must be caught");
+    let CheckFailure::Diverged(divergence) = failure else {
+        panic!("{failure}");
+    };
+    let (_, step, expected, actual) = divergence.first().expect("a diverging step");
+    assert_eq!(*step, Step::Act(Action::Resume));
+    assert_eq!(expected.outcome, Err(ErrorCode::NotResumable));
+    assert_eq!(expected.observed.status, Status::Completed);
+    assert_eq!(actual.outcome, Ok(vec![EventName::InquiryResumed]));
+    // Shrunk: start, complete, resume is the shortest story; allow a little slack.
+    assert!(divergence.steps.len() <= 4, "{divergence}");
+    let report = divergence.to_string();
+    assert!(report.contains("rules: refused not_resumable"), "{report}");
+    assert!(report.contains("yours: ok [inquiry.resumed]"), "{report}");
+}

@@ -1,0 +1,178 @@
+//! Every parser and deserializer gets arbitrary and mutated input: it returns a typed error
+//! or a value that keeps every invariant, and never panics. Case counts (over 100,000 in
+//! all) are fixed here; `PROPTEST_CASES` overrides them for quick runs.
+#![cfg(all(feature = "proptest", feature = "scenarios"))]
+
+use inquiry_lifecycle::scenario::{bundled_dir, files_in, Scenario};
+use inquiry_lifecycle::strategies;
+use inquiry_lifecycle::*;
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+fn cases(default: u32) -> Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    Config {
+        cases,
+        ..Config::default()
+    }
+}
+
+/// Text mutations: replace, insert or delete one character, or truncate.
+#[derive(Debug, Clone)]
+enum Mutation {
+    Replace(usize, char),
+    Insert(usize, char),
+    Delete(usize),
+    Truncate(usize),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let at = any::<usize>();
+    let ch = prop_oneof![
+        4 => any::<char>(),
+        4 => prop::sample::select("{}[]\":,0123456789-_aAzZ.T\\n ".chars().collect::<Vec<_>>()),
+    ];
+    prop_oneof![
+        (at, ch.clone()).prop_map(|(i, c)| Mutation::Replace(i, c)),
+        (at, ch).prop_map(|(i, c)| Mutation::Insert(i, c)),
+        at.prop_map(Mutation::Delete),
+        at.prop_map(Mutation::Truncate),
+    ]
+}
+
+fn mutate(text: &str, mutations: &[Mutation]) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    for mutation in mutations {
+        let len = chars.len().max(1);
+        match *mutation {
+            Mutation::Replace(i, c) if !chars.is_empty() => chars[i % len] = c,
+            Mutation::Insert(i, c) => chars.insert(i % (chars.len() + 1), c),
+            Mutation::Delete(i) if !chars.is_empty() => {
+                chars.remove(i % len);
+            }
+            Mutation::Truncate(i) => chars.truncate(i % (chars.len() + 1)),
+            _ => {}
+        }
+    }
+    chars.into_iter().collect()
+}
+
+fn invalid_input<T: std::fmt::Debug>(result: Result<T, Error>) -> Result<(), TestCaseError> {
+    if let Err(error) = result {
+        prop_assert_eq!(error.code(), ErrorCode::InvalidInput);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(cases(30_000))]
+
+    /// Ids and tokens, arbitrary or mutated from valid ones: typed errors, and whatever is
+    /// accepted prints back exactly as given.
+    #[test]
+    fn ids_and_tokens(
+        arbitrary in "\\PC{0,48}",
+        seed in any::<u64>(),
+        mutations in prop::collection::vec(mutation(), 1..3),
+    ) {
+        let mut random = SeededRandom::new(seed);
+        let valid = [
+            InquiryId::generate(&mut random).to_string(),
+            SessionId::generate(&mut random).to_string(),
+            SessionToken::generate(&mut random).expose_secret().to_string(),
+        ];
+        for text in valid.iter().map(|v| mutate(v, &mutations)).chain([arbitrary]) {
+            if let Ok(id) = InquiryId::parse(&text) { prop_assert_eq!(id.to_string(), text.clone()); }
+            if let Ok(id) = SessionId::parse(&text) { prop_assert_eq!(id.to_string(), text.clone()); }
+            if let Ok(token) = SessionToken::parse(&text) {
+                let shown = token.expose_secret();
+                prop_assert_eq!(shown.as_str(), text.as_str());
+            }
+            invalid_input(InquiryId::parse(&text))?;
+            invalid_input(SessionId::parse(&text))?;
+            invalid_input(SessionToken::parse(&text))?;
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(20_000))]
+
+    /// Intervals and policies: accepted ones are positive and at most 3650 days; bad policy
+    /// builders are refused.
+    #[test]
+    fn intervals_and_policies(
+        text in "[0-9dhms]{0,12}|\\PC{0,16}",
+        bad in strategies::invalid_policy(),
+        good in strategies::policy(),
+    ) {
+        match text.parse::<Interval>() {
+            Ok(interval) => prop_assert!(interval.as_secs() > 0 && interval <= Interval::MAX),
+            Err(error) => prop_assert_eq!(error.code(), ErrorCode::InvalidInput),
+        }
+        prop_assert_eq!(bad.build().unwrap_err().code(), ErrorCode::InvalidInput);
+        let intervals = good.intervals();
+        let json = serde_json::to_string(&intervals).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Intervals>(&json).unwrap(), intervals);
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(30_000))]
+
+    /// Stored inquiries, mutated: refused, or accepted only if the record still behaves
+    /// (round-trips, nothing overdue is live, and refused actions change nothing).
+    #[test]
+    fn stored_inquiries(
+        player in strategies::played(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+        later in 0i64..100_000,
+    ) {
+        let text = serde_json::to_string(player.inquiry()).unwrap();
+        let mutated = mutate(&text, &mutations);
+        let Ok(mut inquiry) = serde_json::from_str::<Inquiry>(&mutated) else {
+            return Ok(());
+        };
+        // Accepted text may be a lenient spelling of a valid record; its canonical form
+        // must read back to the same inquiry.
+        let canonical = serde_json::to_string(&inquiry).unwrap();
+        prop_assert_eq!(serde_json::from_str::<Inquiry>(&canonical).unwrap(), inquiry.clone());
+        prop_assert!(inquiry.revision() >= 1 && inquiry.sessions().len() <= MAX_SESSIONS);
+        if let Some(due) = inquiry.next_due() {
+            prop_assert!(due > inquiry.updated_at(), "accepted a record with overdue work");
+        }
+        let now = inquiry.updated_at() + chrono::TimeDelta::seconds(later);
+        let mut random = SeededRandom::new(1);
+        for action in Action::ALL {
+            let before = inquiry.clone();
+            if inquiry.act(action, now, &mut random).is_err() {
+                prop_assert_eq!(&inquiry, &before);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(20_000))]
+
+    /// Scenario files, arbitrary or mutated from the bundled ones: refused as a whole with
+    /// `invalid_input`, or run to the end without a panic.
+    #[test]
+    fn scenario_files(
+        which in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+        arbitrary in "\\PC{0,64}",
+    ) {
+        let files = files_in(&bundled_dir()).unwrap();
+        let original = std::fs::read_to_string(which.get(&files)).unwrap();
+        for text in [mutate(&original, &mutations), arbitrary] {
+            match Scenario::from_json("fuzz.json", &text) {
+                Ok(scenario) => { let _ = scenario.run(); }
+                Err(error) => prop_assert_eq!(error.code(), ErrorCode::InvalidInput),
+            }
+        }
+    }
+}
