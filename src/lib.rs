@@ -115,6 +115,7 @@ pub mod render;
 pub mod rules;
 mod session;
 mod status;
+pub mod store;
 mod token;
 
 #[cfg(feature = "scenarios")]
