@@ -118,6 +118,18 @@ pub trait InquiryStore: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<InquiryId>, StoreError>> + Send;
 
+    /// Like [`due`](InquiryStore::due), for a worker about to process what it gets: a store
+    /// shared by several workers claims the ids it returns for a while, so that no two
+    /// workers get the same one. The default is `due` (enough for one process; concurrent
+    /// sweeps stay correct anyway through compare-and-swap, they only waste work).
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InquiryId>, StoreError>> + Send {
+        self.due(now, limit)
+    }
+
     /// Removes and returns up to `limit` committed events, oldest first, for publishing.
     fn take_outbox(
         &self,
@@ -178,7 +190,7 @@ pub async fn sweep<S: InquiryStore>(
     limit: usize,
 ) -> Result<Vec<Event>, ActError> {
     let mut events = Vec::new();
-    for id in store.due(now, limit).await? {
+    for id in store.claim_due(now, limit).await? {
         events.extend(act(store, id, 3, |inquiry| Ok(inquiry.apply_due(now))).await?);
     }
     Ok(events)

@@ -1,1 +1,276 @@
-//! placeholder
+//! A PostgreSQL store (feature `postgres`), for services that outgrow one process.
+//!
+//! The schema is `migrations/0001_inquiries.sql`, shipped with the crate and applied by
+//! [`PostgresStore::migrate`]. Compare-and-swap and the outbox write are one statement;
+//! [`PostgresStore::claim_due`] lets several workers sweep at once without processing an
+//! inquiry twice (`FOR UPDATE SKIP LOCKED` and a short claim).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tokio_postgres::{Client, NoTls};
+
+use super::{InquiryStore, StoreError};
+use crate::{Error, Event, Inquiry, InquiryId};
+
+/// The schema, applied by [`PostgresStore::migrate`].
+pub const MIGRATION: &str = include_str!("../../migrations/0001_inquiries.sql");
+
+/// How long a claim by [`PostgresStore::claim_due`] keeps other workers off an inquiry.
+pub const CLAIM: TimeDelta = TimeDelta::seconds(30);
+
+/// Inquiries in PostgreSQL.
+#[derive(Debug)]
+pub struct PostgresStore {
+    client: Client,
+}
+
+fn backend(error: tokio_postgres::Error) -> StoreError {
+    StoreError::Backend(Box::new(error))
+}
+
+fn json(error: serde_json::Error) -> StoreError {
+    StoreError::Backend(Box::new(error))
+}
+
+/// The instant rounded up to the microsecond, PostgreSQL's precision: an inquiry is never
+/// listed before it is due.
+fn ceil_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    let extra = at.timestamp_subsec_nanos() % 1_000;
+    if extra == 0 {
+        return at;
+    }
+    at.checked_add_signed(TimeDelta::nanoseconds(i64::from(1_000 - extra)))
+        .unwrap_or(at)
+}
+
+/// What a record's row holds besides its id and revision.
+struct Columns {
+    status: &'static str,
+    deadline: Option<DateTime<Utc>>,
+    next_due: Option<DateTime<Utc>>,
+    record: serde_json::Value,
+    events: serde_json::Value,
+}
+
+impl Columns {
+    fn of(inquiry: &Inquiry, events: &[Event]) -> Result<Columns, StoreError> {
+        Ok(Columns {
+            status: inquiry.status().as_str(),
+            deadline: inquiry.deadline(),
+            next_due: inquiry.next_due().map(ceil_micros),
+            record: serde_json::to_value(inquiry).map_err(json)?,
+            events: serde_json::to_value(events).map_err(json)?,
+        })
+    }
+}
+
+fn revision(value: u64) -> i64 {
+    // Revisions of valid inquiries stay below 2^53.
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl PostgresStore {
+    /// Connects with a libpq-style connection string (`host=… user=… dbname=…` or a
+    /// `postgresql://` URL), without TLS; the connection runs on the current tokio runtime.
+    pub async fn connect(config: &str) -> Result<Self, StoreError> {
+        let (client, connection) = tokio_postgres::connect(config, NoTls)
+            .await
+            .map_err(backend)?;
+        tokio::spawn(connection);
+        Ok(PostgresStore { client })
+    }
+
+    /// Creates the tables and indexes if they are missing.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.client.batch_execute(MIGRATION).await.map_err(backend)
+    }
+
+    /// The underlying client, for the service's own queries (and tests).
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    async fn stored_revision(&self, id: InquiryId) -> Result<Option<u64>, StoreError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT revision FROM inquiries WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(row.map(|row| row.get::<_, i64>(0).unsigned_abs()))
+    }
+}
+
+impl InquiryStore for PostgresStore {
+    async fn load(&self, id: InquiryId) -> Result<Option<Inquiry>, StoreError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT record FROM inquiries WHERE id = $1",
+                &[&id.to_string()],
+            )
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let record: serde_json::Value = row.get(0);
+        serde_json::from_value(record)
+            .map(Some)
+            .map_err(|error| StoreError::Corrupt {
+                id,
+                error: Error::invalid_input(error.to_string()),
+            })
+    }
+
+    async fn insert(&self, inquiry: &Inquiry, events: &[Event]) -> Result<(), StoreError> {
+        let id = inquiry.id();
+        let rev = revision(inquiry.revision());
+        let c = Columns::of(inquiry, events)?;
+        let row = self
+            .client
+            .query_one(
+                "WITH inserted AS (
+                         INSERT INTO inquiries (id, revision, status, deadline, next_due, record)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (id) DO NOTHING
+                         RETURNING id),
+                     outbox AS (
+                         INSERT INTO inquiry_outbox (inquiry_id, sequence, event)
+                         SELECT inserted.id, (e->>'sequence')::bigint, e
+                         FROM inserted, jsonb_array_elements($7::jsonb) AS e
+                         RETURNING 1)
+                     SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
+                &[
+                    &id.to_string(),
+                    &rev,
+                    &c.status,
+                    &c.deadline,
+                    &c.next_due,
+                    &c.record,
+                    &c.events,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        match row.get::<_, i64>(0) {
+            0 => Err(StoreError::Duplicate(id)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn save(
+        &self,
+        inquiry: &Inquiry,
+        expected: u64,
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let id = inquiry.id();
+        let rev = revision(inquiry.revision());
+        let c = Columns::of(inquiry, events)?;
+        // Compare-and-swap and the outbox in one statement: both or neither.
+        let row = self
+            .client
+            .query_one(
+                "WITH updated AS (
+                         UPDATE inquiries
+                         SET revision = $3, status = $4, deadline = $5, next_due = $6,
+                             record = $7, claimed_until = NULL
+                         WHERE id = $1 AND revision = $2
+                         RETURNING id),
+                     outbox AS (
+                         INSERT INTO inquiry_outbox (inquiry_id, sequence, event)
+                         SELECT updated.id, (e->>'sequence')::bigint, e
+                         FROM updated, jsonb_array_elements($8::jsonb) AS e
+                         RETURNING 1)
+                     SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM outbox)",
+                &[
+                    &id.to_string(),
+                    &revision(expected),
+                    &rev,
+                    &c.status,
+                    &c.deadline,
+                    &c.next_due,
+                    &c.record,
+                    &c.events,
+                ],
+            )
+            .await
+            .map_err(backend)?;
+        if row.get::<_, i64>(0) == 1 {
+            return Ok(());
+        }
+        Err(StoreError::Conflict {
+            id,
+            expected,
+            stored: self.stored_revision(id).await?,
+        })
+    }
+
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<InquiryId>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client
+            .query(
+                "SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2",
+                &[&now, &limit],
+            )
+            .await
+            .map_err(backend)?;
+        parse_ids(rows.iter().map(|row| row.get::<_, String>(0)))
+    }
+
+    async fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<InquiryId>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let until = now + CLAIM;
+        let rows = self
+            .client
+            .query(
+                "UPDATE inquiries SET claimed_until = $3
+                 WHERE id IN (
+                     SELECT id FROM inquiries
+                     WHERE next_due <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+                     ORDER BY next_due, id
+                     LIMIT $2
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING id, next_due",
+                &[&now, &limit, &until],
+            )
+            .await
+            .map_err(backend)?;
+        let mut claimed: Vec<(DateTime<Utc>, String)> =
+            rows.iter().map(|row| (row.get(1), row.get(0))).collect();
+        claimed.sort();
+        parse_ids(claimed.into_iter().map(|(_, id)| id))
+    }
+
+    async fn take_outbox(&self, limit: usize) -> Result<Vec<Event>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client
+            .query(
+                "DELETE FROM inquiry_outbox WHERE position IN (
+                     SELECT position FROM inquiry_outbox ORDER BY position LIMIT $1
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING position, event",
+                &[&limit],
+            )
+            .await
+            .map_err(backend)?;
+        let mut taken: Vec<(i64, serde_json::Value)> =
+            rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+        taken.sort_by_key(|(position, _)| *position);
+        taken
+            .into_iter()
+            .map(|(_, event)| serde_json::from_value(event).map_err(json))
+            .collect()
+    }
+}
+
+fn parse_ids(ids: impl Iterator<Item = String>) -> Result<Vec<InquiryId>, StoreError> {
+    ids.map(|id| InquiryId::parse(&id).map_err(|e| StoreError::Backend(Box::new(e))))
+        .collect()
+}

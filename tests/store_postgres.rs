@@ -1,0 +1,129 @@
+//! The PostgreSQL store passes the store conformance suite against a real server.
+//!
+//! These tests need a server: they are ignored unless run with `--ignored` and
+//! `INQUIRY_PG_URL` set, e.g.
+//! `export INQUIRY_PG_URL="$(bash .ci/postgres.sh)"; cargo test --all-features --test store_postgres -- --ignored`
+//! (`.ci/run` does exactly that).
+#![cfg(all(feature = "postgres", feature = "store-suite"))]
+
+use std::sync::Arc;
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use inquiry_lifecycle::store::postgres::PostgresStore;
+use inquiry_lifecycle::store::{suite, InquiryStore};
+use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+
+const NEEDS: &str =
+    "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)";
+
+fn url() -> String {
+    std::env::var("INQUIRY_PG_URL").expect(NEEDS)
+}
+
+/// A store on a schema of its own, emptied first.
+async fn fresh(schema: &str) -> PostgresStore {
+    let admin = PostgresStore::connect(&url()).await.unwrap();
+    admin
+        .client()
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .await
+        .unwrap();
+    let store = connect_to(schema).await;
+    store.migrate().await.unwrap();
+    store
+}
+
+async fn connect_to(schema: &str) -> PostgresStore {
+    PostgresStore::connect(&format!("{} options='-c search_path={schema}'", url()))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn postgres_store_passes_the_conformance_suite() {
+    suite::insert_and_load(&fresh("suite_insert").await)
+        .await
+        .unwrap();
+    suite::compare_and_swap(&fresh("suite_cas").await)
+        .await
+        .unwrap();
+    suite::no_lost_update(Arc::new(fresh("suite_lost").await), 4, 40)
+        .await
+        .unwrap();
+    suite::due_listing(&fresh("suite_due").await).await.unwrap();
+    // Migrations are idempotent.
+    fresh("suite_due").await.migrate().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn postgres_store_reports_a_corrupt_record() {
+    let store = fresh("corrupt").await;
+    let id = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    store
+        .client()
+        .execute(
+            "INSERT INTO inquiries (id, revision, status, record) VALUES ($1, 1, 'approved', $2)",
+            &[
+                &id.to_string(),
+                &serde_json::json!({ "id": id.to_string(), "status": "approved" }),
+            ],
+        )
+        .await
+        .unwrap();
+    suite::check_corrupt_record(&store, id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn postgres_workers_claim_disjoint_due_inquiries() {
+    let store = fresh("claims").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut random = SeededRandom::new(9);
+    for minute in 0..40 {
+        let (inquiry, events) = Inquiry::create(
+            &Policy::default(),
+            t0 + TimeDelta::minutes(minute),
+            &mut random,
+        );
+        store.insert(&inquiry, &events).await.unwrap();
+    }
+    let now = t0 + TimeDelta::days(2);
+    let (a, b) = (connect_to("claims").await, connect_to("claims").await);
+    let (first, second) = tokio::join!(a.claim_due(now, 25), b.claim_due(now, 25));
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert_eq!(
+        first.len() + second.len(),
+        40,
+        "every due inquiry is claimed once"
+    );
+    assert!(
+        first.iter().all(|id| !second.contains(id)),
+        "no inquiry is claimed twice"
+    );
+    assert!(
+        store.claim_due(now, 25).await.unwrap().is_empty(),
+        "claims hold"
+    );
+    // Within a claim, the ids come earliest first.
+    let due = store.due(now, 100).await.unwrap();
+    let mut order = first.clone();
+    order.sort_by_key(|id| due.iter().position(|d| d == id));
+    assert_eq!(order, first);
+    // A saved inquiry drops its claim; an expired claim can be taken again.
+    let later = now + TimeDelta::minutes(1);
+    let events = inquiry_lifecycle::store::sweep(&store, later + TimeDelta::seconds(31), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        40,
+        "every claim expired, and the sweep expired them all"
+    );
+    assert!(matches!(store.load(first[0]).await, Ok(Some(_))));
+    let missing = InquiryId::parse("inq_ZZZZZZZZZZZZZZZZZZZZZZZZ").unwrap();
+    assert!(matches!(store.load(missing).await, Ok(None)));
+}
