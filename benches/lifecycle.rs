@@ -1,0 +1,224 @@
+//! Each operation against the floor of the work it must do, measured in the same run.
+//!
+//! `cargo bench --bench lifecycle`; medians and ratios are in `docs/BENCHMARKS.md`.
+
+use std::hint::black_box;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use inquiry_lifecycle::{Inquiry, Policy, SecureRandom, SessionToken, Status};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn minutes(m: i64) -> DateTime<Utc> {
+    t0() + TimeDelta::minutes(m)
+}
+
+/// A pending inquiry whose `sessions` sessions are all active; returns their tokens' text.
+fn with_sessions(sessions: usize, random: &mut SecureRandom) -> (Inquiry, Vec<String>) {
+    let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), random);
+    let mut tokens = Vec::new();
+    for i in 0..sessions {
+        let opened = if i == 0 {
+            inquiry.start(minutes(1), random).unwrap()
+        } else {
+            inquiry.resume(minutes(1), random).unwrap()
+        };
+        inquiry.access(Some(&opened.token), minutes(1)).unwrap();
+        tokens.push(opened.token.expose_secret().to_string());
+    }
+    (inquiry, tokens)
+}
+
+/// The bare decision a transition must at least make.
+fn bare_transition(status: Status) -> Option<Status> {
+    match status {
+        Status::Pending => Some(Status::Completed),
+        Status::Created
+        | Status::Expired
+        | Status::Completed
+        | Status::Failed
+        | Status::NeedsReview => Some(Status::Approved),
+        Status::Approved | Status::Declined => None,
+    }
+}
+
+fn transitions(c: &mut Criterion) {
+    let mut random = SecureRandom::from_os().unwrap();
+    let (pending, _) = with_sessions(1, &mut random);
+    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let mut group = c.benchmark_group("transition");
+    group.bench_function("floor: bare match on the status", |b| {
+        b.iter(|| bare_transition(black_box(Status::Pending)))
+    });
+    group.bench_function("complete (pending, 1 session)", |b| {
+        b.iter_batched(
+            || pending.clone(),
+            |mut inquiry| inquiry.complete(minutes(2)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("approve (created)", |b| {
+        b.iter_batched(
+            || created.clone(),
+            |mut inquiry| inquiry.approve(minutes(2)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn issuance(c: &mut Criterion) {
+    let mut random = SecureRandom::from_os().unwrap();
+    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (pending, _) = with_sessions(1, &mut random);
+    let mut floor_rng = ChaCha20Rng::from_os_rng();
+    let mut group = c.benchmark_group("issue token");
+    group.bench_function("floor: 32 bytes ChaCha20 + SHA-256 + base64url", |b| {
+        b.iter(|| {
+            let mut bytes = [0u8; 32];
+            floor_rng.fill_bytes(&mut bytes);
+            let digest: [u8; 32] = Sha256::digest(bytes).into();
+            (URL_SAFE_NO_PAD.encode(bytes), digest)
+        })
+    });
+    group.bench_function("start (token text handed out)", |b| {
+        b.iter_batched(
+            || created.clone(),
+            |mut inquiry| {
+                let opened = inquiry.start(minutes(2), &mut random).unwrap();
+                (opened.token.expose_secret(), inquiry)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("resume (token text handed out)", |b| {
+        b.iter_batched(
+            || pending.clone(),
+            |mut inquiry| {
+                let opened = inquiry.resume(minutes(2), &mut random).unwrap();
+                (opened.token.expose_secret(), inquiry)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+fn access(c: &mut Criterion) {
+    let mut random = SecureRandom::from_os().unwrap();
+    let mut group = c.benchmark_group("access with token");
+    for sessions in [1usize, 25] {
+        let (mut inquiry, tokens) = with_sessions(sessions, &mut random);
+        let text = tokens.last().unwrap().clone();
+        let digests: Vec<[u8; 32]> = tokens
+            .iter()
+            .map(|t| Sha256::digest(URL_SAFE_NO_PAD.decode(t).unwrap()).into())
+            .collect();
+        group.bench_function(
+            format!("floor: decode + SHA-256 + {sessions} ct compares"),
+            |b| {
+                b.iter(|| {
+                    let mut bytes = [0u8; 32];
+                    URL_SAFE_NO_PAD
+                        .decode_slice(black_box(&text), &mut bytes)
+                        .unwrap();
+                    let digest: [u8; 32] = Sha256::digest(bytes).into();
+                    let mut found = None;
+                    for (index, stored) in digests.iter().enumerate() {
+                        if bool::from(stored.ct_eq(&digest)) {
+                            found = Some(index);
+                        }
+                    }
+                    found
+                })
+            },
+        );
+        group.bench_function(format!("parse + access, {sessions} live sessions"), |b| {
+            b.iter(|| {
+                let token = SessionToken::parse(black_box(&text)).unwrap();
+                inquiry
+                    .access(Some(&token), minutes(2))
+                    .map(|granted| granted.session_id)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The same fields as an inquiry, as plain serde types, with no validation.
+#[derive(Serialize, Deserialize)]
+struct PlainInquiry {
+    id: String,
+    status: String,
+    intervals: PlainIntervals,
+    created_at: DateTime<Utc>,
+    started_at: Option<DateTime<Utc>>,
+    resumed_at: Option<DateTime<Utc>>,
+    expired_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    reviewed_at: Option<DateTime<Utc>>,
+    decided_at: Option<DateTime<Utc>>,
+    redacted_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    revision: u64,
+    last_sequence: u64,
+    sessions: Vec<PlainSession>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PlainIntervals {
+    expire_after_create: String,
+    expire_after_start: String,
+    expire_after_resume: String,
+    session_token_ttl: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PlainSession {
+    id: String,
+    token_digest: String,
+    created_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    unused_until: DateTime<Utc>,
+    first_used_at: Option<DateTime<Utc>>,
+    expired_at: Option<DateTime<Utc>>,
+}
+
+fn serde(c: &mut Criterion) {
+    let mut random = SecureRandom::from_os().unwrap();
+    let mut group = c.benchmark_group("serde");
+    for sessions in [1usize, 25] {
+        let (inquiry, _) = with_sessions(sessions, &mut random);
+        let text = serde_json::to_string(&inquiry).unwrap();
+        let plain: PlainInquiry = serde_json::from_str(&text).unwrap();
+        group.bench_function(
+            format!("floor: serialize plain struct, {sessions} sessions"),
+            |b| b.iter(|| serde_json::to_string(black_box(&plain)).unwrap()),
+        );
+        group.bench_function(format!("serialize inquiry, {sessions} sessions"), |b| {
+            b.iter(|| serde_json::to_string(black_box(&inquiry)).unwrap())
+        });
+        group.bench_function(
+            format!("floor: deserialize plain struct, {sessions} sessions"),
+            |b| b.iter(|| serde_json::from_str::<PlainInquiry>(black_box(&text)).unwrap()),
+        );
+        group.bench_function(
+            format!("deserialize + validate inquiry, {sessions} sessions"),
+            |b| b.iter(|| serde_json::from_str::<Inquiry>(black_box(&text)).unwrap()),
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, transitions, issuance, access, serde);
+criterion_main!(benches);

@@ -1,0 +1,160 @@
+//! The in-memory store: insert, compare-and-swap save, sweeping 1,000 due inquiries among
+//! 10^4, 10^5 and 10^6, and throughput with 1 and 2 threads on disjoint inquiries.
+//!
+//! `cargo bench --bench store`; medians and ratios are in `docs/BENCHMARKS.md`.
+// A benchmark times itself; the library never reads the clock.
+#![allow(clippy::disallowed_methods)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use inquiry_lifecycle::store::{act, block_on, sweep, InquiryStore, MemoryStore};
+use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn insert_and_save(c: &mut Criterion) {
+    let mut random = SeededRandom::new(1);
+    let store = MemoryStore::new();
+    let mut group = c.benchmark_group("memory store");
+    group.bench_function("insert", |b| {
+        b.iter_batched(
+            || Inquiry::create(&Policy::default(), t0(), &mut random),
+            |(inquiry, events)| block_on(store.insert(&inquiry, &events)).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    block_on(store.insert(&inquiry, &events)).unwrap();
+    let mut current = inquiry;
+    group.bench_function("compare-and-swap save (resume)", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let mut next = current.clone();
+                let events = next.resume(t0(), &mut random).unwrap().events;
+                let start = Instant::now();
+                block_on(store.save(&next, current.revision(), &events)).unwrap();
+                total += start.elapsed();
+                current = next;
+            }
+            total
+        })
+    });
+    let _ = block_on(store.take_outbox(usize::MAX));
+    group.finish();
+}
+
+/// A store of `n` inquiries of which 1,000 are due at `due_at` and the rest much later.
+fn store_with(n: usize) -> (MemoryStore, Vec<Inquiry>, DateTime<Utc>) {
+    let mut random = SeededRandom::new(2);
+    let store = MemoryStore::new();
+    let soon = Policy::builder()
+        .expire_after_create(TimeDelta::hours(1))
+        .build()
+        .unwrap();
+    let late = Policy::builder()
+        .expire_after_create(TimeDelta::days(30))
+        .build()
+        .unwrap();
+    let mut due = Vec::new();
+    for i in 0..n {
+        let at = t0() + TimeDelta::milliseconds(i as i64);
+        let (inquiry, events) = if i % (n / 1_000) == 0 {
+            Inquiry::create(&soon, at, &mut random)
+        } else {
+            Inquiry::create(&late, at, &mut random)
+        };
+        block_on(store.insert(&inquiry, &events)).unwrap();
+        if inquiry.intervals().expire_after_create.as_secs() == 3_600 {
+            due.push(inquiry);
+        }
+    }
+    let _ = block_on(store.take_outbox(usize::MAX));
+    (store, due, t0() + TimeDelta::days(1))
+}
+
+fn sweeping(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sweep 1,000 due");
+    group.sample_size(20);
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let (store, due, at) = store_with(n);
+        assert_eq!(due.len(), 1_000);
+        group.bench_function(format!("among {n}"), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let start = Instant::now();
+                    let events = block_on(sweep(&store, at, 1_000)).unwrap();
+                    total += start.elapsed();
+                    assert_eq!(events.len(), 1_000);
+                    // Put the swept inquiries back as they were, untimed.
+                    for inquiry in &due {
+                        block_on(store.save(inquiry, 2, &[])).unwrap();
+                    }
+                    let _ = block_on(store.take_outbox(usize::MAX));
+                }
+                total
+            })
+        });
+    }
+    group.finish();
+}
+
+fn threads(c: &mut Criterion) {
+    const PER_THREAD: usize = 2_000;
+    let mut group = c.benchmark_group("throughput (resume via act)");
+    group.sample_size(20);
+    for threads in [1usize, 2] {
+        let store = Arc::new(MemoryStore::new());
+        let mut random = SeededRandom::new(3);
+        let ids: Vec<Vec<_>> = (0..threads)
+            .map(|_| {
+                (0..64)
+                    .map(|_| {
+                        let (inquiry, events) =
+                            Inquiry::create(&Policy::default(), t0(), &mut random);
+                        block_on(store.insert(&inquiry, &events)).unwrap();
+                        inquiry.id()
+                    })
+                    .collect()
+            })
+            .collect();
+        group.throughput(criterion::Throughput::Elements(
+            (threads * PER_THREAD) as u64,
+        ));
+        group.bench_function(format!("{threads} thread(s), disjoint inquiries"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    std::thread::scope(|scope| {
+                        for (t, mine) in ids.iter().enumerate() {
+                            let store = Arc::clone(&store);
+                            scope.spawn(move || {
+                                let mut random = SeededRandom::new(t as u64);
+                                for i in 0..PER_THREAD {
+                                    let id = mine[i % mine.len()];
+                                    block_on(act(store.as_ref(), id, 3, |inquiry| {
+                                        inquiry.resume(t0(), &mut random).map(|o| o.events)
+                                    }))
+                                    .unwrap();
+                                }
+                            });
+                        }
+                    });
+                    let _ = black_box(block_on(store.take_outbox(usize::MAX)));
+                }
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, insert_and_save, sweeping, threads);
+criterion_main!(benches);
