@@ -765,3 +765,41 @@ fn s1_generated_ids_draw_every_character_evenly() {
     // 48,000 draws, about 774 per character: a skewed draw is far outside this band.
     assert!(*max < 2 * *min, "uneven: min {min}, max {max}");
 }
+
+#[test]
+fn t4_t8_fail_and_mark_for_review_record_their_events_and_times() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let events = inquiry.fail(min(2)).unwrap();
+    assert_eq!(
+        names(&events),
+        [EventName::InquiryFailed, EventName::SessionExpired]
+    );
+    let events = inquiry.mark_for_review(min(3)).unwrap();
+    assert_eq!(names(&events), [EventName::InquiryMarkedForReview]);
+    assert_eq!(inquiry.reviewed_at(), Some(min(3)));
+    inquiry.decline(min(4)).unwrap();
+    assert_eq!(inquiry.decided_at(), Some(min(4)));
+    assert_eq!(inquiry.status(), Status::Declined);
+}
+
+#[test]
+fn t7_records_when_an_expired_inquiry_was_resumed() {
+    let (mut inquiry, mut random) = created();
+    inquiry.expire(min(1)).unwrap();
+    let _ = inquiry.resume(min(2), &mut random).unwrap();
+    assert_eq!(inquiry.resumed_at(), Some(min(2)));
+}
+
+#[test]
+fn a_malformed_id_is_quoted_in_the_message_cut_to_40_characters() {
+    let message = InquiryId::parse("inq_bad!").unwrap_err().to_string();
+    assert!(message.contains("\"inq_bad!\""), "{message}");
+    let long = "x".repeat(100);
+    let message = InquiryId::parse(&long).unwrap_err().to_string();
+    assert!(
+        message.contains(&format!("\"{}\"…", "x".repeat(40))),
+        "{message}"
+    );
+    assert!(!message.contains(&"x".repeat(41)), "{message}");
+}
