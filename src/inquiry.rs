@@ -137,6 +137,16 @@ impl Inquiry {
 
     /// The status as seen at `now`: `expired` once a live inquiry's deadline is reached,
     /// whether or not anything applied it yet (E4).
+    ///
+    /// ```
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
+    ///
+    /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let (inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+    /// assert_eq!(inquiry.status_at(t0 + TimeDelta::hours(24)), Status::Expired);
+    /// assert_eq!(inquiry.status(), Status::Created); // nothing was applied yet
+    /// ```
     pub fn status_at(&self, now: DateTime<Utc>) -> Status {
         let now = self.clamp(now);
         match self.deadline() {
@@ -174,6 +184,19 @@ impl Inquiry {
     /// The next instant at which something happens on its own (the inquiry's deadline or a
     /// session's expiry), for the embedding service's timer (E5). Call
     /// [`Inquiry::apply_due`] at or after it.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
+    ///
+    /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+    /// let due = inquiry.next_due().unwrap(); // set a timer for this instant
+    /// let events = inquiry.apply_due(due);  // ...and apply what is due when it fires
+    /// assert_eq!(events[0].at, due);
+    /// assert_eq!(inquiry.status(), Status::Expired);
+    /// assert!(inquiry.apply_due(due).is_empty()); // a second call changes nothing
+    /// ```
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         let sessions = self.sessions.iter().filter(|s| s.is_live());
         let session_due = sessions.map(Session::expires_at).min();
@@ -276,6 +299,21 @@ impl Inquiry {
 
     /// T6, T7: opens a new session and hands out its token (S3); an expired inquiry
     /// becomes `pending` with a new deadline (E3).
+    ///
+    /// ```
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
+    ///
+    /// let mut random = SeededRandom::new(1);
+    /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random);
+    /// let later = t0 + TimeDelta::hours(30); // past the 24 h deadline
+    /// let opened = inquiry.resume(later, &mut random)?;
+    /// assert_eq!(opened.events[0].name.as_str(), "inquiry.expired"); // recorded at the deadline
+    /// assert_eq!(inquiry.status(), Status::Pending);
+    /// assert_eq!(inquiry.deadline(), Some(later + TimeDelta::hours(24)));
+    /// # Ok::<(), inquiry_lifecycle::Error>(())
+    /// ```
     pub fn resume(
         &mut self,
         now: DateTime<Utc>,
@@ -348,6 +386,25 @@ impl Inquiry {
     /// A granted first use of a session marks it `active`. A refusal says why:
     /// `redacted`, `inquiry_expired`, `inquiry_finished`, `session_required`,
     /// `invalid_token` or `session_expired`.
+    ///
+    /// ```
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use inquiry_lifecycle::{ErrorCode, Inquiry, Policy, SeededRandom, SessionToken};
+    ///
+    /// let mut random = SeededRandom::new(1);
+    /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random);
+    /// inquiry.access(None, t0)?; // created: anyone with the link
+    /// let opened = inquiry.start(t0, &mut random)?;
+    /// // The service gets the token back as text from the person's browser.
+    /// let token = SessionToken::parse(&opened.token.expose_secret())?;
+    /// let granted = inquiry.access(Some(&token), t0 + TimeDelta::minutes(1))?;
+    /// assert_eq!(granted.session_id, Some(opened.session_id));
+    /// let refused = inquiry.access(None, t0 + TimeDelta::minutes(2)).unwrap_err();
+    /// assert_eq!(refused.code(), ErrorCode::SessionRequired);
+    /// assert_eq!(refused.http_status(), 401);
+    /// # Ok::<(), inquiry_lifecycle::Error>(())
+    /// ```
     pub fn access(
         &mut self,
         token: Option<&SessionToken>,
