@@ -78,6 +78,9 @@ impl Inquiry {
             ("decided_at", self.decided_at),
             ("redacted_at", self.redacted_at),
         ];
+        if self.created_at > self.updated_at {
+            return Some("created_at is after updated_at".to_owned());
+        }
         if let Some((name, _)) = stamps.iter().find(|(_, stamp)| !within(*stamp)) {
             return Some(format!("{name} lies outside created_at..=updated_at"));
         }
@@ -99,45 +102,41 @@ impl Inquiry {
         self.sessions_problem()
     }
 
-    /// The timestamps each status requires, and those a `created` inquiry cannot have.
+    /// The timestamps each status requires, those a `created` inquiry cannot have, and a
+    /// live deadline still ahead of the last change.
     fn status_problem(&self) -> Option<&'static str> {
-        let missing = match self.status {
-            Status::Created => {
-                let moved = [
-                    self.started_at,
-                    self.resumed_at,
-                    self.expired_at,
-                    self.finished_at,
-                    self.reviewed_at,
-                    self.decided_at,
-                ];
-                return moved
-                    .iter()
-                    .any(Option::is_some)
-                    .then_some("a created inquiry has been started, expired or decided");
+        let moved = [
+            self.started_at,
+            self.resumed_at,
+            self.expired_at,
+            self.finished_at,
+            self.reviewed_at,
+            self.decided_at,
+        ];
+        let problem = match self.status {
+            Status::Created if moved.iter().any(Option::is_some) => {
+                Some("a created inquiry has been started, expired or decided")
             }
-            Status::Pending => self.started_at.or(self.resumed_at).is_none(),
-            Status::Expired => self.expired_at.is_none(),
-            Status::Completed | Status::Failed => self.finished_at.is_none(),
-            Status::NeedsReview => self.reviewed_at.is_none(),
-            Status::Approved | Status::Declined => self.decided_at.is_none(),
+            Status::Pending if self.started_at.or(self.resumed_at).is_none() => {
+                Some("pending with neither started_at nor resumed_at")
+            }
+            Status::Expired if self.expired_at.is_none() => Some("expired with no expired_at"),
+            Status::Completed | Status::Failed if self.finished_at.is_none() => {
+                Some("completed or failed with no finished_at")
+            }
+            Status::NeedsReview if self.reviewed_at.is_none() => {
+                Some("needs_review with no reviewed_at")
+            }
+            Status::Approved | Status::Declined if self.decided_at.is_none() => {
+                Some("approved or declined with no decided_at")
+            }
+            _ => None,
         };
-        if missing {
-            return Some(match self.status {
-                Status::Pending => "pending with neither started_at nor resumed_at",
-                Status::Expired => "expired with no expired_at",
-                Status::Completed | Status::Failed => "completed or failed with no finished_at",
-                Status::NeedsReview => "needs_review with no reviewed_at",
-                _ => "approved or declined with no decided_at",
-            });
-        }
-        if self
-            .deadline()
-            .is_some_and(|deadline| deadline <= self.updated_at)
-        {
-            return Some("a live inquiry whose deadline passed before its last change (E4)");
-        }
-        None
+        problem.or_else(|| {
+            self.deadline()
+                .is_some_and(|deadline| deadline <= self.updated_at)
+                .then_some("a live inquiry whose deadline passed before its last change (E4)")
+        })
     }
 
     /// S1–S7 on the session records.

@@ -132,3 +132,20 @@ fn events_round_trip() {
     assert_eq!(value["name"], json!("inquiry.started"));
     assert_eq!(value["status_before"], json!("created"));
 }
+
+#[test]
+fn a_created_inquiry_whose_deadline_precedes_its_last_change_is_refused() {
+    // Found by tests/robustness.rs: a one-character edit of created_at ("026-01-01…").
+    let (inquiry, _) = created();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["created_at"] = json!("0026-01-01T00:00:00Z");
+    assert!(refused(value).contains("E4"));
+}
+
+#[test]
+fn created_after_the_last_change_is_refused() {
+    let (inquiry, _) = created();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["created_at"] = json!("2026-01-01T00:00:01Z");
+    assert!(refused(value).contains("created_at is after updated_at"));
+}
