@@ -127,13 +127,11 @@ pub(crate) fn parse_seconds(text: &str) -> Result<i64, Error> {
     Ok(total)
 }
 
-/// Writes seconds in the `1h30m` form, `0s` for zero, `-` first for negative values.
+/// Writes seconds in the `1h30m` form, `0s` for zero. Every caller passes a non-negative
+/// count (intervals, and offsets of instants that never precede the scenario's start).
 pub(crate) fn format_seconds(f: &mut fmt::Formatter<'_>, seconds: i64) -> fmt::Result {
     if seconds == 0 {
         return f.write_str("0s");
-    }
-    if seconds < 0 {
-        f.write_str("-")?;
     }
     let mut rest = seconds.unsigned_abs();
     for (unit, scale) in UNITS {

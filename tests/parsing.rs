@@ -1,0 +1,69 @@
+//! Intervals, ids and the types' Debug forms: exact behaviour at the edges.
+
+mod common;
+
+use inquiry_lifecycle::*;
+
+#[test]
+fn intervals_parse_largest_unit_first_each_once() {
+    let parse = |text: &str| text.parse::<Interval>().map(Interval::as_secs);
+    assert_eq!(parse("1h30m").unwrap(), 5_400);
+    assert_eq!(
+        parse("2d3h4m5s").unwrap(),
+        2 * 86_400 + 3 * 3_600 + 4 * 60 + 5
+    );
+    assert_eq!(parse("90m").unwrap(), 5_400);
+    for bad in [
+        "", "1h1h", "1m1h", "1s1d", "h", "1", "1x", "-1h", "0s", "1h 30m",
+    ] {
+        let error = parse(bad).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{bad:?}");
+    }
+}
+
+#[test]
+fn intervals_stop_at_3650_days() {
+    assert_eq!(Interval::MAX.as_secs(), 3_650 * 86_400);
+    assert_eq!("3650d".parse::<Interval>().unwrap(), Interval::MAX);
+    let error = "5000d".parse::<Interval>().unwrap_err().to_string();
+    assert!(
+        error.contains("longer than the maximum of 3650d"),
+        "{error}"
+    );
+    let error = "99999999999d".parse::<Interval>().unwrap_err().to_string();
+    assert!(error.contains("too"), "{error}");
+}
+
+#[test]
+fn debug_forms_show_values_but_never_secrets() {
+    let interval: Interval = "1h30m".parse().unwrap();
+    assert_eq!(format!("{interval:?}"), "Interval(1h30m)");
+    assert_eq!(format!("{:?}", SeededRandom::new(1)), "SeededRandom { .. }");
+    assert_eq!(
+        format!("{:?}", SecureRandom::from_os().unwrap()),
+        "SecureRandom { .. }"
+    );
+    let id = InquiryId::parse("inq_RQ4jHMYx8wHMCSjQ2M43jf4r").unwrap();
+    assert_eq!(
+        format!("{id:?}"),
+        "InquiryId(\"inq_RQ4jHMYx8wHMCSjQ2M43jf4r\")"
+    );
+}
+
+/// Yields 248 (which would favour 'A') for the first bytes, then 1 ('B').
+struct Biased(usize);
+
+impl RandomSource for Biased {
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for byte in dest {
+            *byte = if self.0 < 40 { 248 } else { 1 };
+            self.0 += 1;
+        }
+    }
+}
+
+#[test]
+fn ids_reject_bytes_that_would_bias_the_alphabet() {
+    let id = InquiryId::generate(&mut Biased(0)).to_string();
+    assert_eq!(id, format!("inq_{}", "B".repeat(24)));
+}
