@@ -149,3 +149,23 @@ fn created_after_the_last_change_is_refused() {
     value["created_at"] = json!("2026-01-01T00:00:01Z");
     assert!(refused(value).contains("created_at is after updated_at"));
 }
+
+#[test]
+fn counters_beyond_2_pow_53_or_a_sequence_below_the_revision_are_refused() {
+    let base = serde_json::to_value(busy_inquiry()).unwrap();
+    let beyond = (1u64 << 53) + 1;
+    for (revision, last_sequence, needle) in [
+        (beyond, beyond, "revision"),
+        (3, 2, "last_sequence"),
+        (3, beyond, "last_sequence"),
+    ] {
+        let mut value = base.clone();
+        value["revision"] = json!(revision);
+        value["last_sequence"] = json!(last_sequence);
+        assert!(refused(value).contains(needle), "{revision} {last_sequence}");
+    }
+    let mut value = base.clone();
+    value["revision"] = json!(1u64 << 53);
+    value["last_sequence"] = json!(1u64 << 53);
+    assert!(serde_json::from_value::<Inquiry>(value).is_ok(), "2^53 itself is allowed");
+}
