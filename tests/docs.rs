@@ -83,3 +83,16 @@ fn the_access_table_is_the_rule_books() {
         assert!(rendered.contains(&format!("`{code}` | `{code}` | `{code}` | `{code}` |")));
     }
 }
+
+#[test]
+fn the_full_markdown_has_every_table() {
+    let all = render::markdown();
+    for heading in ["### Transitions", "### Access", "### Errors", "### Events"] {
+        assert!(all.contains(heading), "{heading}");
+    }
+    for name in inquiry_lifecycle::EventName::ALL {
+        assert!(all.contains(&format!("| `{name}` |")), "{name}");
+    }
+    assert!(all.contains(&render::errors_markdown()));
+    assert!(all.contains(&render::access_markdown()));
+}

@@ -162,10 +162,76 @@ fn counters_beyond_2_pow_53_or_a_sequence_below_the_revision_are_refused() {
         let mut value = base.clone();
         value["revision"] = json!(revision);
         value["last_sequence"] = json!(last_sequence);
-        assert!(refused(value).contains(needle), "{revision} {last_sequence}");
+        assert!(
+            refused(value).contains(needle),
+            "{revision} {last_sequence}"
+        );
     }
     let mut value = base.clone();
     value["revision"] = json!(1u64 << 53);
     value["last_sequence"] = json!(1u64 << 53);
-    assert!(serde_json::from_value::<Inquiry>(value).is_ok(), "2^53 itself is allowed");
+    assert!(
+        serde_json::from_value::<Inquiry>(value).is_ok(),
+        "2^53 itself is allowed"
+    );
+}
+
+#[test]
+fn each_status_requires_its_timestamp() {
+    let mut random = random();
+    let mut build = |actions: &[Action]| {
+        let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        for action in actions {
+            inquiry.act(*action, min(1), &mut random).unwrap();
+        }
+        serde_json::to_value(&inquiry).unwrap()
+    };
+    let cases = [
+        (vec![Action::Start], "started_at", "pending"),
+        (vec![Action::Expire], "expired_at", "expired"),
+        (
+            vec![Action::Start, Action::Complete],
+            "finished_at",
+            "completed",
+        ),
+        (vec![Action::MarkForReview], "reviewed_at", "needs_review"),
+        (vec![Action::Decline], "decided_at", "approved or declined"),
+    ];
+    for (actions, stamp, needle) in cases {
+        let mut value = build(&actions);
+        value[stamp] = Value::Null;
+        assert!(refused(value).contains(needle), "{stamp}");
+    }
+    let mut value = build(&[]);
+    value["started_at"] = json!("2026-01-01T00:00:00Z");
+    assert!(refused(value).contains("a created inquiry has been started"));
+}
+
+#[test]
+fn exactly_25_session_records_are_accepted() {
+    let (mut inquiry, mut random) = created();
+    for i in 0..30 {
+        let _ = inquiry.resume(min(i), &mut random).unwrap();
+    }
+    assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
+    let text = serde_json::to_string(&inquiry).unwrap();
+    assert_eq!(serde_json::from_str::<Inquiry>(&text).unwrap(), inquiry);
+}
+
+#[test]
+fn a_session_outside_the_inquirys_lifetime_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(5), &mut random).unwrap();
+    inquiry.access(Some(&opened.token), min(6)).unwrap();
+    let base = serde_json::to_value(&inquiry).unwrap();
+    for (field, at) in [
+        ("created_at", "2025-12-31T23:59:00Z"),
+        ("created_at", "2026-01-01T00:07:00Z"),
+        ("first_used_at", "2026-01-01T00:07:00Z"),
+    ] {
+        let mut value = base.clone();
+        value["sessions"][0][field] = json!(at);
+        let message = refused(value);
+        assert!(message.contains("session"), "{field} {at}: {message}");
+    }
 }
