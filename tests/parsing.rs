@@ -67,3 +67,66 @@ fn ids_reject_bytes_that_would_bias_the_alphabet() {
     let id = InquiryId::generate(&mut Biased(0)).to_string();
     assert_eq!(id, format!("inq_{}", "B".repeat(24)));
 }
+
+#[test]
+fn tokens_parse_back_compare_by_value_and_never_show() {
+    let token = SessionToken::generate(&mut SeededRandom::new(5));
+    let text = token.expose_secret();
+    let parsed = SessionToken::parse(&text).unwrap();
+    assert_eq!(parsed, token);
+    assert_ne!(parsed, SessionToken::generate(&mut SeededRandom::new(6)));
+    assert_eq!(format!("{token:?}"), "SessionToken(<redacted>)");
+    let digest = token.digest();
+    assert!(digest.matches(&parsed));
+    assert!(!digest.matches(&SessionToken::generate(&mut SeededRandom::new(6))));
+    let shown = format!("{digest:?}");
+    assert!(
+        shown.starts_with("TokenDigest(") && shown.ends_with("…)"),
+        "{shown}"
+    );
+    assert!(!shown.contains(text.as_str()));
+}
+
+#[test]
+fn actions_attempts_and_session_statuses_display_their_names() {
+    assert_eq!(Action::MarkForReview.to_string(), "mark_for_review");
+    assert_eq!(
+        Attempt::Action(Action::MarkForReview).to_string(),
+        "mark for review"
+    );
+    assert_eq!(Attempt::Access.to_string(), "access");
+    let names: Vec<_> = [
+        SessionStatus::New,
+        SessionStatus::Active,
+        SessionStatus::Expired,
+    ]
+    .iter()
+    .map(|s| (s.as_str(), s.to_string()))
+    .collect();
+    assert_eq!(
+        names,
+        [
+            ("new", "new".to_owned()),
+            ("active", "active".to_owned()),
+            ("expired", "expired".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn refusal_messages_name_the_statuses_an_action_applies_to() {
+    let refused = rules::decide(Status::Approved, false, Action::Expire).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "invalid_transition: cannot expire when an approved inquiry is decided; expire applies only to created or pending inquiries (T5)"
+    );
+    let refused = rules::decide(Status::Pending, true, Action::MarkForReview).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "redacted: the inquiry is redacted and frozen; mark for review is refused, only a repeated redact succeeds (T11)"
+    );
+    let refused = rules::decide(Status::Declined, false, Action::Complete).unwrap_err();
+    assert!(refused
+        .to_string()
+        .ends_with("complete applies only to pending inquiries (T3)"));
+}

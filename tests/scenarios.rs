@@ -153,3 +153,27 @@ fn the_runner_counts_refused_files_as_failed_and_ends_with_the_totals() {
     assert_eq!(text.lines().last(), Some("1 passed, 1 failed"));
     assert!(text.contains("REFUSED"), "{text}");
 }
+
+#[test]
+fn the_timeline_names_actions_and_token_labels_and_judges_a_null_deadline() {
+    let story = STORY.replace(
+        r#""status": "pending""#,
+        r#""status": "pending", "deadline": null"#,
+    );
+    let story = story.replace(
+        r#""name": "story","#,
+        r#""name": "story", "policy": { "expire_after_create": "2h" },"#,
+    );
+    let report = Scenario::from_json("x.json", &story).unwrap().run();
+    let text = report.to_string();
+    assert!(text.contains("start [a]"), "{text}");
+    assert!(text.contains("access [a]"), "{text}");
+    assert!(!report.passed(), "a pending inquiry has a deadline: {text}");
+    assert!(text.contains("expected deadline: none"), "{text}");
+    let created = r#"{ "name": "p", "policy": { "expire_after_create": "2h" },
+        "steps": [ { "at": "0s", "do": "create", "expect": { "deadline": "2h" } } ] }"#;
+    assert!(Scenario::from_json("p.json", created)
+        .unwrap()
+        .run()
+        .passed());
+}

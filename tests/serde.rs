@@ -235,3 +235,43 @@ fn a_session_outside_the_inquirys_lifetime_is_refused() {
         assert!(message.contains("session"), "{field} {at}: {message}");
     }
 }
+
+#[test]
+fn a_session_record_that_contradicts_itself_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(5), &mut random).unwrap();
+    inquiry.complete(min(6)).unwrap();
+    let base = serde_json::to_value(&inquiry).unwrap();
+    let ends_at = base["sessions"][0]["ends_at"].clone();
+    for (field, at, needle) in [
+        (
+            "unused_until",
+            json!("2026-01-01T00:04:00Z"),
+            "ends before it was opened",
+        ),
+        (
+            "ends_at",
+            json!("2026-01-01T00:05:00Z"),
+            "ends before it was opened",
+        ),
+        ("first_used_at", ends_at.clone(), "after its end"),
+        (
+            "first_used_at",
+            json!("2026-01-01T00:04:00Z"),
+            "first used before it was opened",
+        ),
+        (
+            "expired_at",
+            json!("2026-01-01T00:04:00Z"),
+            "expired before it was opened",
+        ),
+    ] {
+        let mut value = base.clone();
+        value["sessions"][0][field] = at;
+        if field == "first_used_at" && needle == "after its end" {
+            value["sessions"][0]["expired_at"] = ends_at.clone();
+        }
+        let message = refused(value);
+        assert!(message.contains(needle), "{field}: {message}");
+    }
+}
