@@ -63,6 +63,49 @@ fn a_wrong_implementation_is_caught_with_a_short_readable_timeline() {
     // Shrunk: start, complete, resume is the shortest story; allow a little slack.
     assert!(divergence.steps.len() <= 4, "{divergence}");
     let report = divergence.to_string();
+    assert_eq!(
+        report.matches("=> ").count(),
+        1,
+        "only the diverging step is marked: {report}"
+    );
+    assert!(CheckFailure::Diverged(divergence.clone())
+        .to_string()
+        .starts_with("the implementation diverges"));
     assert!(report.contains("rules: refused not_resumable"), "{report}");
     assert!(report.contains("yours: ok [inquiry.resumed]"), "{report}");
+}
+
+#[test]
+fn the_library_behind_the_trait_answers_as_the_library_does() {
+    use chrono::TimeZone;
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut library = Library::default();
+    library.create(&Policy::default(), 1, t0);
+    assert_eq!(library.access(TokenChoice::None, t0), Ok(vec![]));
+    assert_eq!(
+        library.act(Action::Start, t0),
+        Ok(vec![EventName::InquiryStarted, EventName::SessionCreated])
+    );
+    assert_eq!(
+        library.access(TokenChoice::None, t0),
+        Err(ErrorCode::SessionRequired)
+    );
+    assert_eq!(
+        library.access(TokenChoice::Issued(0), t0),
+        Ok(vec![EventName::SessionStarted])
+    );
+    assert_eq!(
+        library.access(TokenChoice::Forged, t0),
+        Err(ErrorCode::InvalidToken)
+    );
+    let later = t0 + chrono::TimeDelta::hours(25);
+    assert_eq!(
+        library.apply_due(later),
+        vec![EventName::InquiryExpired, EventName::SessionExpired]
+    );
+    let observed = library.observe(later);
+    assert_eq!(
+        (observed.status, observed.revision, observed.live_sessions),
+        (Status::Expired, 4, 0)
+    );
 }

@@ -130,3 +130,34 @@ fn refusal_messages_name_the_statuses_an_action_applies_to() {
         .to_string()
         .ends_with("complete applies only to pending inquiries (T3)"));
 }
+
+#[cfg(feature = "proptest")]
+#[test]
+fn invalid_policies_break_every_field_and_players_keep_their_tokens() {
+    use inquiry_lifecycle::strategies::{self, Player, Step};
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut named = std::collections::BTreeSet::new();
+    for _ in 0..200 {
+        let builder = strategies::invalid_policy()
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let message = builder.build().unwrap_err().to_string();
+        for field in [
+            "expire_after_create",
+            "expire_after_start",
+            "expire_after_resume",
+            "session_token_ttl",
+        ] {
+            if message.contains(field) {
+                named.insert(field);
+            }
+        }
+    }
+    assert_eq!(named.len(), 4, "{named:?}");
+    let mut player = Player::new(&Policy::default(), 1, common::t0());
+    player.step(Step::Act(Action::Start), common::t0()).unwrap();
+    assert_eq!(player.issued().len(), 1);
+    assert_eq!(player.events().len(), 3);
+}

@@ -145,12 +145,17 @@ fn the_runner_counts_refused_files_as_failed_and_ends_with_the_totals() {
     std::fs::write(dir.join("a.json"), STORY).unwrap();
     std::fs::write(dir.join("b.json"), "{").unwrap();
     std::fs::write(dir.join("c.txt"), "ignored").unwrap();
+    let failing = STORY.replace(r#""status": "pending""#, r#""status": "failed""#);
+    std::fs::write(dir.join("d.json"), failing).unwrap();
+    let missing = dir.join("no-such-folder").join("x.json");
     let mut out = Vec::new();
-    let summary = run_paths(std::slice::from_ref(&dir), &mut out).unwrap();
+    let summary = run_paths(&[dir.clone(), missing], &mut out).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
     let text = String::from_utf8(out).unwrap();
-    assert_eq!((summary.passed, summary.failed), (1, 1));
-    assert_eq!(text.lines().last(), Some("1 passed, 1 failed"));
+    assert_eq!((summary.passed, summary.failed), (1, 3), "{text}");
+    assert_eq!(text.lines().last(), Some("1 passed, 3 failed"));
+    assert!(text.contains("FAIL story"), "{text}");
+    assert!(text.contains("  ok        1m  start [a]              pending · inquiry.started, inquiry-session.created"), "{text}");
     assert!(text.contains("REFUSED"), "{text}");
 }
 
