@@ -20,8 +20,14 @@ fn url() -> String {
     std::env::var("INQUIRY_PG_URL").expect(NEEDS)
 }
 
+/// A schema name of this test process's own, so that parallel runs never share one.
+fn own(name: &str) -> String {
+    format!("{name}_{}", std::process::id())
+}
+
 /// A store on a schema of its own, emptied first.
 async fn fresh(schema: &str) -> PostgresStore {
+    let schema = &own(schema);
     let admin = PostgresStore::connect(&url()).await.unwrap();
     admin
         .client()
@@ -35,6 +41,7 @@ async fn fresh(schema: &str) -> PostgresStore {
     store
 }
 
+/// A connection whose search path is `schema` (already made this process's own).
 async fn connect_to(schema: &str) -> PostgresStore {
     PostgresStore::connect(&format!("{} options='-c search_path={schema}'", url()))
         .await
@@ -92,7 +99,8 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
         store.insert(&inquiry, &events).await.unwrap();
     }
     let now = t0 + TimeDelta::days(2);
-    let (a, b) = (connect_to("claims").await, connect_to("claims").await);
+    let schema = own("claims");
+    let (a, b) = (connect_to(&schema).await, connect_to(&schema).await);
     let (first, second) = tokio::join!(a.claim_due(now, 25), b.claim_due(now, 25));
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(
