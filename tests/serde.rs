@@ -275,3 +275,12 @@ fn a_session_record_that_contradicts_itself_is_refused() {
         assert!(message.contains(needle), "{field}: {message}");
     }
 }
+
+#[test]
+fn a_session_opened_after_the_last_change_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(5), &mut random).unwrap();
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["sessions"][0]["created_at"] = json!("2026-01-01T00:07:00Z");
+    assert!(refused(value).contains("it lies outside created_at..=updated_at"));
+}
