@@ -803,3 +803,13 @@ fn a_malformed_id_is_quoted_in_the_message_cut_to_40_characters() {
     );
     assert!(!message.contains(&"x".repeat(41)), "{message}");
 }
+
+#[test]
+fn s4_a_superseded_session_records_when_it_expired() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    assert_eq!(inquiry.sessions()[0].expired_at(), None);
+    let _ = inquiry.resume(min(2), &mut random).unwrap();
+    assert_eq!(inquiry.sessions()[0].expired_at(), Some(min(2)));
+    assert_eq!(inquiry.sessions()[0].status(), SessionStatus::Expired);
+}
