@@ -100,7 +100,11 @@ fn malformed_scenarios_are_refused_naming_file_step_and_key() {
         ),
         (
             &STORY.replace(r#""token": "a" }"#, r#""token": "b" }"#),
-            "step 3: key `token`",
+            "step 3: key `token`: label \"b\" was never issued",
+        ),
+        (
+            &STORY.replace(r#""token": "a" },"#, r#""token": "forged" },"#),
+            "step 2: key `token`: \"forged\" is reserved",
         ),
         (
             &STORY.replace(r#""do": "create""#, r#""do": "tick""#),
