@@ -100,7 +100,7 @@ fn malformed_scenarios_are_refused_naming_file_step_and_key() {
         ),
         (
             &STORY.replace(r#""token": "a" }"#, r#""token": "b" }"#),
-            "step 3: key `token`: label \"b\" was never issued",
+            "step 3: key `token`: label \"a\" was never issued",
         ),
         (
             &STORY.replace(r#""token": "a" },"#, r#""token": "forged" },"#),
