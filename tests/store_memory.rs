@@ -70,3 +70,18 @@ async fn the_suite_catches_a_store_without_compare_and_swap() {
         .unwrap_err();
     assert!(failure.0.contains("stale save"), "{failure}");
 }
+
+#[test]
+fn memory_store_counts_what_it_holds() {
+    use chrono::TimeZone;
+    use inquiry_lifecycle::store::{block_on, InquiryStore};
+    use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+    let store = MemoryStore::new();
+    assert!(store.is_empty());
+    assert_eq!(store.len(), 0);
+    let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+    block_on(store.insert(&inquiry, &events)).unwrap();
+    assert!(!store.is_empty());
+    assert_eq!(store.len(), 1);
+}

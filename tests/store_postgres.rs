@@ -135,3 +135,34 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
     let missing = InquiryId::parse("inq_ZZZZZZZZZZZZZZZZZZZZZZZZ").unwrap();
     assert!(matches!(store.load(missing).await, Ok(None)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn postgres_due_instants_are_rounded_up_to_the_microsecond() {
+    let store = fresh("micros").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut random = SeededRandom::new(3);
+    for (nanos, stored_micros) in [(1_500i64, 2i64), (2_000, 2), (999, 1)] {
+        let created = t0 + TimeDelta::nanoseconds(nanos);
+        let (inquiry, events) = Inquiry::create(&Policy::default(), created, &mut random);
+        store.insert(&inquiry, &events).await.unwrap();
+        let row = store
+            .client()
+            .query_one(
+                "SELECT next_due FROM inquiries WHERE id = $1",
+                &[&inquiry.id().to_string()],
+            )
+            .await
+            .unwrap();
+        let next_due: chrono::DateTime<Utc> = row.get(0);
+        let expected = t0 + TimeDelta::hours(24) + TimeDelta::microseconds(stored_micros);
+        assert_eq!(next_due, expected, "created {nanos} ns after t0");
+        // Never listed before it is due.
+        let just_before = inquiry.next_due().unwrap() - TimeDelta::nanoseconds(1);
+        assert!(!store
+            .due(just_before, 10)
+            .await
+            .unwrap()
+            .contains(&inquiry.id()));
+    }
+}
