@@ -6,6 +6,7 @@
 //! inquiry twice (`FOR UPDATE SKIP LOCKED` and a short claim).
 
 use chrono::{DateTime, TimeDelta, Utc};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 
 use super::{InquiryStore, StoreError};
@@ -60,6 +61,19 @@ impl Columns {
             record: serde_json::to_value(inquiry).map_err(json)?,
             events: serde_json::to_value(events).map_err(json)?,
         })
+    }
+
+    /// The statement's parameters: `head`, then status, deadline, next due, record, events
+    /// (the order both the insert and the save statements use).
+    fn after<'a>(&'a self, head: &[&'a (dyn ToSql + Sync)]) -> Vec<&'a (dyn ToSql + Sync)> {
+        let columns: [&'a (dyn ToSql + Sync); 5] = [
+            &self.status,
+            &self.deadline,
+            &self.next_due,
+            &self.record,
+            &self.events,
+        ];
+        head.iter().copied().chain(columns).collect()
     }
 }
 
@@ -140,15 +154,7 @@ impl InquiryStore for PostgresStore {
                          FROM inserted, jsonb_array_elements($7::jsonb) AS e
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
-                &[
-                    &id.to_string(),
-                    &rev,
-                    &c.status,
-                    &c.deadline,
-                    &c.next_due,
-                    &c.record,
-                    &c.events,
-                ],
+                &c.after(&[&id.to_string(), &rev]),
             )
             .await
             .map_err(backend)?;
@@ -183,16 +189,7 @@ impl InquiryStore for PostgresStore {
                          FROM updated, jsonb_array_elements($8::jsonb) AS e
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM outbox)",
-                &[
-                    &id.to_string(),
-                    &revision(expected),
-                    &rev,
-                    &c.status,
-                    &c.deadline,
-                    &c.next_due,
-                    &c.record,
-                    &c.events,
-                ],
+                &c.after(&[&id.to_string(), &revision(expected), &rev]),
             )
             .await
             .map_err(backend)?;
