@@ -9,6 +9,12 @@ use crate::{Error, RandomSource};
 
 const ID_CHARS: usize = 24;
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// 62^8: the values of eight characters, all drawn from one `u64`.
+const CHUNK_SPACE: u64 = 62u64.pow(8);
+/// 62^4: the values of four characters.
+const HALF_SPACE: u64 = 62u64.pow(4);
+/// The largest multiple of [`CHUNK_SPACE`] a `u64` holds; draws below it are uniform modulo it.
+const CHUNK_LIMIT: u64 = (u64::MAX / CHUNK_SPACE) * CHUNK_SPACE;
 
 /// The 24 characters after an id's prefix, always from `[A-Za-z0-9]`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,19 +34,32 @@ impl IdBody {
         })
     }
 
-    /// Draws 24 uniformly distributed characters (rejection sampling, no modulo bias).
+    /// Draws 24 uniformly distributed characters, eight per 64-bit draw: a draw below
+    /// [`CHUNK_LIMIT`] taken modulo 62^8 is uniform, and its eight base-62 digits are the
+    /// characters. A draw at or above the limit (3 in a million) is drawn again, so no
+    /// character is favoured.
     fn generate(random: &mut dyn RandomSource) -> Self {
+        let mut draws = [0u8; ID_CHARS];
+        random.fill_bytes(&mut draws);
         let mut body = [0u8; ID_CHARS];
-        let mut filled = 0;
-        let mut pool = [0u8; 32];
-        while filled < ID_CHARS {
-            random.fill_bytes(&mut pool);
-            for byte in pool {
-                // 248 = 4 * 62: bytes at or above it would favour the first characters.
-                if byte < 248 && filled < ID_CHARS {
-                    body[filled] = ALPHABET[usize::from(byte % 62)];
-                    filled += 1;
-                }
+        for (chars, draw) in body.chunks_exact_mut(8).zip(draws.chunks_exact(8)) {
+            // `chunks_exact(8)` gives eight bytes every time.
+            let mut value = <[u8; 8]>::try_from(draw).map_or(0, u64::from_le_bytes);
+            while value >= CHUNK_LIMIT {
+                let mut again = [0u8; 8];
+                random.fill_bytes(&mut again);
+                value = u64::from_le_bytes(again);
+            }
+            value %= CHUNK_SPACE;
+            // The base-62 digits, lowest first, as two halves of four so that the two
+            // chains of divisions run side by side (both halves are below 62^4 < 2^32).
+            let (mut low, mut high) = ((value % HALF_SPACE) as u32, (value / HALF_SPACE) as u32);
+            let (low_chars, high_chars) = chars.split_at_mut(4);
+            for (low_char, high_char) in low_chars.iter_mut().zip(high_chars) {
+                *low_char = ALPHABET[(low % 62) as usize];
+                *high_char = ALPHABET[(high % 62) as usize];
+                low /= 62;
+                high /= 62;
             }
         }
         IdBody(body)

@@ -36,7 +36,7 @@ impl<'de> Deserialize<'de> for Inquiry {
     /// refused with an `invalid_input` message naming the problem.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let stored = StoredInquiry::deserialize(deserializer)?;
-        let inquiry = Inquiry {
+        let mut inquiry = Inquiry {
             id: stored.id,
             status: stored.status,
             intervals: stored.intervals,
@@ -52,7 +52,9 @@ impl<'de> Deserialize<'de> for Inquiry {
             revision: stored.revision,
             last_sequence: stored.last_sequence,
             sessions: stored.sessions,
+            deadline: None,
         };
+        inquiry.refresh_deadline();
         match inquiry.problem() {
             None => Ok(inquiry),
             Some(problem) => Err(serde::de::Error::custom(Error::invalid_input(format!(

@@ -50,22 +50,35 @@ fn debug_forms_show_values_but_never_secrets() {
     );
 }
 
-/// Yields 248 (which would favour 'A') for the first bytes, then 1 ('B').
-struct Biased(usize);
+/// Yields the given 64-bit values, little-endian, in order; then zeros.
+struct Scripted(std::collections::VecDeque<u8>);
 
-impl RandomSource for Biased {
+impl Scripted {
+    fn new(values: &[u64]) -> Self {
+        Scripted(values.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+}
+
+impl RandomSource for Scripted {
     fn fill_bytes(&mut self, dest: &mut [u8]) {
         for byte in dest {
-            *byte = if self.0 < 40 { 248 } else { 1 };
-            self.0 += 1;
+            *byte = self.0.pop_front().unwrap_or(0);
         }
     }
 }
 
 #[test]
-fn ids_reject_bytes_that_would_bias_the_alphabet() {
-    let id = InquiryId::generate(&mut Biased(0)).to_string();
-    assert_eq!(id, format!("inq_{}", "B".repeat(24)));
+fn ids_redraw_values_that_would_bias_the_alphabet() {
+    // Eight characters come from one 64-bit draw below the largest multiple of 62^8 a
+    // u64 holds; a draw at or above it is drawn again (S1: uniform characters).
+    let space = 62u64.pow(8);
+    let limit = u64::MAX / space * space;
+    let mut random = Scripted::new(&[limit, 62, u64::MAX, 2, limit - 1, 7]);
+    let id = InquiryId::generate(&mut random).to_string();
+    // limit: redrawn, gives 2 = "C"; 62 = "AB" (lowest digit first); u64::MAX: redrawn,
+    // gives limit - 1 = 62^8 - 1 modulo 62^8 = eight "9"s. The 7 is never drawn.
+    assert_eq!(id, "inq_CAAAAAAAABAAAAAA99999999");
+    assert_eq!(random.0.len(), 8, "exactly five draws of eight bytes");
 }
 
 #[test]
