@@ -219,6 +219,16 @@ impl Inquiry {
         }
     }
 
+    /// Whether [`Inquiry::next_due`] is at or before `now`: the deadline, or a live session's
+    /// expiry, is reached.
+    fn is_anything_due(&self, now: DateTime<Utc>) -> bool {
+        self.deadline.is_some_and(|deadline| deadline <= now)
+            || self
+                .sessions
+                .iter()
+                .any(|session| session.is_live() && session.expires_at() <= now)
+    }
+
     /// The session records kept (at most 25, rule S7), oldest first.
     pub fn sessions(&self) -> &[Session] {
         &self.sessions
@@ -516,6 +526,10 @@ impl Inquiry {
     /// instant, earliest first. On a tie the inquiry's deadline goes first, and the
     /// sessions end with it (S6).
     fn expire_due(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
+        if !self.is_anything_due(now) {
+            // The common case, checked without taking the minimum of `next_due`.
+            return;
+        }
         while let Some(at) = self.next_due().filter(|due| *due <= now) {
             if self.deadline() == Some(at) {
                 let before = self.status;
