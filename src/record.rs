@@ -156,10 +156,11 @@ impl Inquiry {
             let earlier = self.sessions.get(..index).unwrap_or_default();
             let problem = if earlier.iter().any(|other| other.id() == id) {
                 Some("its id is used twice")
-            } else if earlier
-                .iter()
-                .any(|other| other.token_digest() == session.token_digest())
-            {
+            } else if earlier.iter().any(|other| {
+                other
+                    .token_digest()
+                    .same_stored_digest(session.token_digest())
+            }) {
                 Some("its token digest is used twice")
             } else if earlier
                 .last()

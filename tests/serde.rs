@@ -284,3 +284,18 @@ fn a_session_opened_after_the_last_change_is_refused() {
     value["sessions"][0]["created_at"] = json!("2026-01-01T00:07:00Z");
     assert!(refused(value).contains("it lies outside created_at..=updated_at"));
 }
+
+#[test]
+fn a_session_id_or_token_digest_used_twice_is_refused() {
+    let value = serde_json::to_value(busy_inquiry()).unwrap();
+    for (field, problem) in [
+        ("id", "its id is used twice"),
+        ("token_digest", "its token digest is used twice"),
+    ] {
+        let mut value = value.clone();
+        let first = value["sessions"][0][field].clone();
+        value["sessions"][1][field] = first;
+        let message = refused(value);
+        assert!(message.contains(problem), "{field}: {message}");
+    }
+}
