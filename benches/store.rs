@@ -152,6 +152,41 @@ fn threads(c: &mut Criterion) {
                 start.elapsed()
             })
         });
+        // The baseline: the same work (copy, resume, keep the result) on thread-local
+        // inquiries with no store, which shows how far this machine scales at all.
+        let local: Vec<Vec<Inquiry>> = ids
+            .iter()
+            .map(|mine| {
+                mine.iter()
+                    .map(|id| block_on(store.load(*id)).unwrap().unwrap())
+                    .collect()
+            })
+            .collect();
+        group.bench_function(format!("baseline: {threads} thread(s), no store"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    std::thread::scope(|scope| {
+                        for (t, mine) in local.iter().enumerate() {
+                            scope.spawn(move || {
+                                let mut random = SeededRandom::new(t as u64);
+                                let mut mine = mine.clone();
+                                let mut outbox = Vec::new();
+                                for i in 0..PER_THREAD {
+                                    let slot = i % mine.len();
+                                    let mut next = mine[slot].clone();
+                                    let opened = next.resume(t0(), &mut random).unwrap();
+                                    outbox.extend(opened.events);
+                                    mine[slot] = next;
+                                }
+                                black_box(outbox)
+                            });
+                        }
+                    });
+                }
+                start.elapsed()
+            })
+        });
     }
     group.finish();
 }

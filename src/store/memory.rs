@@ -1,43 +1,61 @@
 //! A thread-safe in-memory store with an expiry index.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::{ready, Future};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 
 use super::{InquiryStore, StoreError};
 use crate::{Event, Inquiry, InquiryId};
 
+/// How many independently locked parts the inquiries are spread over, by id.
+const SHARDS: usize = 16;
+
 /// Keeps inquiries in memory: for tests, development, and single-process services.
 ///
-/// Thread-safe (one lock, never held across an `await`: every call completes at once).
-/// An index ordered by next due instant finds the `k` due inquiries among `n` in
-/// `O(k + log n)`, without a scan.
+/// Thread-safe, and calls on different inquiries mostly run side by side: the inquiries
+/// are spread by id over 16 independently locked shards, copies are made and freed outside
+/// any lock, and the one shared lock, the outbox's, covers only appending and draining
+/// events. No lock is held across an `await`: every call completes at once.
+///
+/// Each shard keeps an index ordered by next due instant: [`due`](InquiryStore::due) finds
+/// the `k` due inquiries among `n` without a scan, in `O(log n)` per shard plus
+/// `O(k log k)` to merge the shards' answers.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
-    state: Mutex<State>,
+    shards: [Mutex<Shard>; SHARDS],
+    /// Committed events, oldest first. Appended while the inquiry's shard is locked, so an
+    /// inquiry's events enter in the order its saves were accepted.
+    outbox: Mutex<VecDeque<Event>>,
+    /// Picks an id's shard; keyed at random per store, like `HashMap`'s own hashing.
+    hasher: RandomState,
 }
 
 #[derive(Debug, Default)]
-struct State {
-    inquiries: HashMap<InquiryId, Inquiry>,
-    /// (next due, id) of every inquiry that has something due.
+struct Shard {
+    /// Behind `Arc` so that copies are made and dropped outside the lock.
+    inquiries: HashMap<InquiryId, Arc<Inquiry>>,
+    /// (next due, id) of every inquiry of the shard that has something due.
     due_index: BTreeSet<(DateTime<Utc>, InquiryId)>,
-    outbox: VecDeque<Event>,
 }
 
-impl State {
-    fn put(&mut self, inquiry: &Inquiry, events: &[Event]) {
-        let id = inquiry.id();
-        if let Some(due) = self.inquiries.get(&id).and_then(Inquiry::next_due) {
-            self.due_index.remove(&(due, id));
+/// A write prepared outside the lock: the copy to keep, its due instant, its events.
+struct Write {
+    inquiry: Arc<Inquiry>,
+    due: Option<DateTime<Utc>>,
+    events: Vec<Event>,
+}
+
+impl Write {
+    fn new(inquiry: &Inquiry, events: &[Event]) -> Self {
+        Write {
+            inquiry: Arc::new(inquiry.clone()),
+            due: inquiry.next_due(),
+            events: events.to_vec(),
         }
-        if let Some(due) = inquiry.next_due() {
-            self.due_index.insert((due, id));
-        }
-        self.inquiries.insert(id, inquiry.clone());
-        self.outbox.extend(events.iter().cloned());
     }
 }
 
@@ -49,7 +67,10 @@ impl MemoryStore {
 
     /// How many inquiries are stored.
     pub fn len(&self) -> usize {
-        self.lock().inquiries.len()
+        self.shards
+            .iter()
+            .map(|shard| lock(shard).inquiries.len())
+            .sum()
     }
 
     /// Whether no inquiry is stored.
@@ -57,11 +78,31 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic in another thread cannot leave the state half-written: every change is
-        // made by `State::put` after all checks passed.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn shard(&self, id: InquiryId) -> MutexGuard<'_, Shard> {
+        let index = (self.hasher.hash_one(id) % SHARDS as u64) as usize;
+        lock(&self.shards[index])
     }
+
+    /// Stores a prepared write in its locked shard and its events in the outbox; returns
+    /// the replaced copy, to be dropped after unlocking.
+    fn put(&self, shard: &mut Shard, write: Write) -> Option<Arc<Inquiry>> {
+        let id = write.inquiry.id();
+        let old = shard.inquiries.insert(id, write.inquiry);
+        if let Some(due) = old.as_deref().and_then(Inquiry::next_due) {
+            shard.due_index.remove(&(due, id));
+        }
+        if let Some(due) = write.due {
+            shard.due_index.insert((due, id));
+        }
+        lock(&self.outbox).extend(write.events);
+        old
+    }
+}
+
+/// Locks `mutex`. A panic in another thread cannot leave a shard or the outbox half-written:
+/// every change is made by `MemoryStore::put` after all checks passed.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl InquiryStore for MemoryStore {
@@ -69,7 +110,9 @@ impl InquiryStore for MemoryStore {
         &self,
         id: InquiryId,
     ) -> impl Future<Output = Result<Option<Inquiry>, StoreError>> + Send {
-        ready(Ok(self.lock().inquiries.get(&id).cloned()))
+        let stored = self.shard(id).inquiries.get(&id).cloned();
+        // The copy handed out is made after the lock is released.
+        ready(Ok(stored.map(|inquiry| Inquiry::clone(&inquiry))))
     }
 
     fn insert(
@@ -77,11 +120,13 @@ impl InquiryStore for MemoryStore {
         inquiry: &Inquiry,
         events: &[Event],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let mut state = self.lock();
-        let result = if state.inquiries.contains_key(&inquiry.id()) {
+        let write = Write::new(inquiry, events);
+        let mut shard = self.shard(inquiry.id());
+        let result = if shard.inquiries.contains_key(&inquiry.id()) {
             Err(StoreError::Duplicate(inquiry.id()))
         } else {
-            state.put(inquiry, events);
+            // A new id replaces nothing.
+            let _none = self.put(&mut shard, write);
             Ok(())
         };
         ready(result)
@@ -93,18 +138,23 @@ impl InquiryStore for MemoryStore {
         expected: u64,
         events: &[Event],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let mut state = self.lock();
-        let stored = state.inquiries.get(&inquiry.id()).map(Inquiry::revision);
-        let result = if stored == Some(expected) {
-            state.put(inquiry, events);
-            Ok(())
-        } else {
-            Err(StoreError::Conflict {
-                id: inquiry.id(),
-                expected,
-                stored,
-            })
+        let write = Write::new(inquiry, events);
+        let (result, replaced) = {
+            let mut shard = self.shard(inquiry.id());
+            let stored = shard.inquiries.get(&inquiry.id()).map(|s| s.revision());
+            if stored == Some(expected) {
+                (Ok(()), self.put(&mut shard, write))
+            } else {
+                let conflict = StoreError::Conflict {
+                    id: inquiry.id(),
+                    expected,
+                    stored,
+                };
+                (Err(conflict), None)
+            }
         };
+        // The replaced copy is freed after the lock is released.
+        drop(replaced);
         ready(result)
     }
 
@@ -113,14 +163,15 @@ impl InquiryStore for MemoryStore {
         now: DateTime<Utc>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<InquiryId>, StoreError>> + Send {
-        let state = self.lock();
-        let ids = state
-            .due_index
-            .iter()
-            .take_while(|(due, _)| *due <= now)
-            .take(limit)
-            .map(|(_, id)| *id)
-            .collect();
+        // The earliest `limit` of each shard, then the earliest `limit` of those.
+        let mut due: Vec<(DateTime<Utc>, InquiryId)> = Vec::new();
+        for shard in &self.shards {
+            let shard = lock(shard);
+            let earliest = shard.due_index.iter().take_while(|(at, _)| *at <= now);
+            due.extend(earliest.take(limit));
+        }
+        due.sort_unstable();
+        let ids = due.into_iter().take(limit).map(|(_, id)| id).collect();
         ready(Ok(ids))
     }
 
@@ -128,8 +179,8 @@ impl InquiryStore for MemoryStore {
         &self,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send {
-        let mut state = self.lock();
-        let count = limit.min(state.outbox.len());
-        ready(Ok(state.outbox.drain(..count).collect()))
+        let mut outbox = lock(&self.outbox);
+        let count = limit.min(outbox.len());
+        ready(Ok(outbox.drain(..count).collect()))
     }
 }
