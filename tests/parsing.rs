@@ -73,11 +73,14 @@ fn ids_redraw_values_that_would_bias_the_alphabet() {
     // u64 holds; a draw at or above it is drawn again (S1: uniform characters).
     let space = 62u64.pow(8);
     let limit = u64::MAX / space * space;
-    let mut random = Scripted::new(&[limit, 62, u64::MAX, 2, limit - 1, 7]);
+    // Low half 62 (digits 0, 1: "AB"), high half 125 = 1 + 2 * 62 (digits 1, 2: "BC").
+    let second = 62 + 125 * 62u64.pow(4);
+    let mut random = Scripted::new(&[limit, second, u64::MAX, 2, limit - 1, 7]);
     let id = InquiryId::generate(&mut random).to_string();
-    // limit: redrawn, gives 2 = "C"; 62 = "AB" (lowest digit first); u64::MAX: redrawn,
-    // gives limit - 1 = 62^8 - 1 modulo 62^8 = eight "9"s. The 7 is never drawn.
-    assert_eq!(id, "inq_CAAAAAAAABAAAAAA99999999");
+    // limit: redrawn, gives 2 = "C"; the second value gives "AB" + "AA" + "BC" + "AA"
+    // (lowest digit first); u64::MAX: redrawn, gives limit - 1 = 62^8 - 1 modulo 62^8 =
+    // eight "9"s. The 7 is never drawn.
+    assert_eq!(id, "inq_CAAAAAAAABAABCAA99999999");
     assert_eq!(random.0.len(), 8, "exactly five draws of eight bytes");
 }
 
