@@ -14,21 +14,29 @@ fn the_library_conforms_to_the_rules() {
     }
 }
 
-/// A wrong implementation: it lets a completed inquiry be resumed (the rules say
-/// `not_resumable`), and is the library everywhere else.
+/// A wrong implementation: it lets a completed, unredacted inquiry be resumed (the rules
+/// say `not_resumable`), and is the library everywhere else. (Were it wrong on redacted
+/// inquiries too, the shrunk story could end in a `redacted` refusal instead, depending on
+/// the random cases: an earlier version of this test failed about one run in ten so.)
 #[derive(Default)]
-struct ResumesCompleted(Library);
+struct ResumesCompleted {
+    library: Library,
+    redacted: bool,
+}
 
 impl Lifecycle for ResumesCompleted {
     fn create(&mut self, policy: &Policy, seed: u64, now: DateTime<Utc>) {
-        self.0.create(policy, seed, now)
+        self.library.create(policy, seed, now)
     }
 
     fn act(&mut self, action: Action, now: DateTime<Utc>) -> Result<Vec<EventName>, ErrorCode> {
-        if action == Action::Resume && self.0.observe(now).status == Status::Completed {
+        let completed = self.library.observe(now).status == Status::Completed;
+        if action == Action::Resume && completed && !self.redacted {
             return Ok(vec![EventName::InquiryResumed]);
         }
-        self.0.act(action, now)
+        let outcome = self.library.act(action, now);
+        self.redacted |= action == Action::Redact && outcome.is_ok();
+        outcome
     }
 
     fn access(
@@ -36,15 +44,15 @@ impl Lifecycle for ResumesCompleted {
         token: TokenChoice,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventName>, ErrorCode> {
-        self.0.access(token, now)
+        self.library.access(token, now)
     }
 
     fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<EventName> {
-        self.0.apply_due(now)
+        self.library.apply_due(now)
     }
 
     fn observe(&self, now: DateTime<Utc>) -> Observed {
-        self.0.observe(now)
+        self.library.observe(now)
     }
 }
 
