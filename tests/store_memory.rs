@@ -14,49 +14,88 @@ async fn memory_store_loses_no_update_under_heavy_contention() {
     suite::no_lost_update(store, 8, 400).await.unwrap();
 }
 
-/// The suite is not a check that cannot fail: a store that ignores the expected revision
-/// loses updates, and the suite says so.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_suite_catches_a_store_without_compare_and_swap() {
-    use chrono::{DateTime, Utc};
-    use inquiry_lifecycle::store::{InquiryStore, StoreError};
-    use inquiry_lifecycle::{Event, Inquiry, InquiryId};
-    use std::future::Future;
+/// One way a store can break the contract, for showing that the suite notices it.
+#[derive(Clone, Copy)]
+enum Fault {
+    /// `save` ignores the expected revision: last writer wins.
+    NoCompareAndSwap,
+    /// Committed events never reach the outbox.
+    LosesEvents,
+    /// `load` finds nothing.
+    LoadsNothing,
+    /// `due` lists latest first.
+    DueLatestFirst,
+    /// `due` lists what will be due at any time, not only by `now`.
+    DueIgnoresNow,
+}
 
-    struct Blind(MemoryStore);
-    impl InquiryStore for Blind {
+/// The memory store with one fault.
+struct Broken(MemoryStore, Fault);
+
+mod broken {
+    use super::{Broken, Fault};
+    use chrono::{DateTime, Utc};
+    use inquiry_lifecycle::store::{block_on, InquiryStore, StoreError};
+    use inquiry_lifecycle::{Event, Inquiry, InquiryId};
+    use std::future::{ready, Future};
+
+    impl Broken {
+        fn kept<'a>(&self, events: &'a [Event]) -> &'a [Event] {
+            match self.1 {
+                Fault::LosesEvents => &[],
+                _ => events,
+            }
+        }
+    }
+
+    impl InquiryStore for Broken {
         fn load(
             &self,
             id: InquiryId,
         ) -> impl Future<Output = Result<Option<Inquiry>, StoreError>> + Send {
-            self.0.load(id)
+            let found = match self.1 {
+                Fault::LoadsNothing => Ok(None),
+                _ => block_on(self.0.load(id)),
+            };
+            ready(found)
         }
         fn insert(
             &self,
             inquiry: &Inquiry,
             events: &[Event],
         ) -> impl Future<Output = Result<(), StoreError>> + Send {
-            self.0.insert(inquiry, events)
+            self.0.insert(inquiry, self.kept(events))
         }
         fn save(
             &self,
             inquiry: &Inquiry,
-            _expected: u64,
+            expected: u64,
             events: &[Event],
         ) -> impl Future<Output = Result<(), StoreError>> + Send {
-            // Last writer wins: reads the stored revision and saves over it.
-            let stored = inquiry_lifecycle::store::block_on(self.0.load(inquiry.id()))
-                .ok()
-                .flatten()
-                .map_or(1, |i| i.revision());
-            self.0.save(inquiry, stored, events)
+            let expected = match self.1 {
+                // Reads the stored revision and saves over it.
+                Fault::NoCompareAndSwap => block_on(self.0.load(inquiry.id()))
+                    .ok()
+                    .flatten()
+                    .map_or(1, |stored| stored.revision()),
+                _ => expected,
+            };
+            self.0.save(inquiry, expected, self.kept(events))
         }
         fn due(
             &self,
             now: DateTime<Utc>,
             limit: usize,
         ) -> impl Future<Output = Result<Vec<InquiryId>, StoreError>> + Send {
-            self.0.due(now, limit)
+            let listed = match self.1 {
+                Fault::DueLatestFirst => block_on(self.0.due(now, limit)).map(|mut ids| {
+                    ids.reverse();
+                    ids
+                }),
+                Fault::DueIgnoresNow => block_on(self.0.due(DateTime::<Utc>::MAX_UTC, limit)),
+                _ => block_on(self.0.due(now, limit)),
+            };
+            ready(listed)
         }
         fn take_outbox(
             &self,
@@ -65,10 +104,39 @@ async fn the_suite_catches_a_store_without_compare_and_swap() {
             self.0.take_outbox(limit)
         }
     }
-    let failure = suite::compare_and_swap(&Blind(MemoryStore::new()))
-        .await
-        .unwrap_err();
-    assert!(failure.0.contains("stale save"), "{failure}");
+}
+
+/// The suite is not a check that cannot fail: each broken store is caught by `run`, by the
+/// check meant for its fault, with a message that names the problem.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_suite_catches_each_broken_store() {
+    let cases = [
+        (Fault::LoadsNothing, "loaded None"),
+        (Fault::LosesEvents, "the outbox holds"),
+        (Fault::NoCompareAndSwap, "stale save"),
+        (Fault::DueLatestFirst, "due at 01:04 listed"),
+        (Fault::DueIgnoresNow, "due at 01:04 listed"),
+    ];
+    for (fault, expected) in cases {
+        let failure = suite::run(|| Broken(MemoryStore::new(), fault))
+            .await
+            .expect_err(expected);
+        let message = failure.to_string();
+        assert!(message.starts_with("store contract broken: "), "{message}");
+        assert!(message.contains(expected), "{expected}: {message}");
+    }
+}
+
+/// A store without compare-and-swap also fails the concurrent check on its own: updates
+/// are lost, or events reach the outbox twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_suite_catches_lost_updates_under_contention() {
+    let store = std::sync::Arc::new(Broken(MemoryStore::new(), Fault::NoCompareAndSwap));
+    let failure = suite::no_lost_update(store, 8, 400).await.unwrap_err();
+    assert!(
+        failure.0.contains("revision") || failure.0.contains("outbox"),
+        "{failure}"
+    );
 }
 
 #[test]
