@@ -211,22 +211,11 @@ impl Inquiry {
     /// assert!(inquiry.apply_due(due).is_empty()); // a second call changes nothing
     /// ```
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let sessions = self.sessions.iter().filter(|s| s.is_live());
-        let session_due = sessions.map(Session::expires_at).min();
-        match (self.deadline(), session_due) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// Whether [`Inquiry::next_due`] is at or before `now`: the deadline, or a live session's
-    /// expiry, is reached.
-    fn is_anything_due(&self, now: DateTime<Utc>) -> bool {
-        self.deadline.is_some_and(|deadline| deadline <= now)
-            || self
-                .sessions
-                .iter()
-                .any(|session| session.is_live() && session.expires_at() <= now)
+        let live = self.sessions.iter().filter(|session| session.is_live());
+        live.map(Session::expires_at)
+            .fold(self.deadline, |due, at| {
+                Some(due.map_or(at, |due| due.min(at)))
+            })
     }
 
     /// The session records kept (at most 25, rule S7), oldest first.
@@ -526,10 +515,6 @@ impl Inquiry {
     /// instant, earliest first. On a tie the inquiry's deadline goes first, and the
     /// sessions end with it (S6).
     fn expire_due(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
-        if !self.is_anything_due(now) {
-            // The common case, checked without taking the minimum of `next_due`.
-            return;
-        }
         while let Some(at) = self.next_due().filter(|due| *due <= now) {
             if self.deadline() == Some(at) {
                 let before = self.status;
