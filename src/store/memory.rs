@@ -36,24 +36,33 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Shard {
-    /// Behind `Arc` so that copies are made and dropped outside the lock.
-    inquiries: HashMap<InquiryId, Arc<Inquiry>>,
+    inquiries: HashMap<InquiryId, Stored>,
     /// (next due, id) of every inquiry of the shard that has something due.
     due_index: BTreeSet<(DateTime<Utc>, InquiryId)>,
 }
 
-/// A write prepared outside the lock: the copy to keep, its due instant, its events.
-struct Write {
+/// A kept inquiry and its next due instant, the key of its entry in the due index.
+#[derive(Debug)]
+struct Stored {
+    /// Behind `Arc` so that copies are made and dropped outside the lock.
     inquiry: Arc<Inquiry>,
     due: Option<DateTime<Utc>>,
+}
+
+/// A write prepared outside the lock: what to keep, and the events to publish.
+struct Write {
+    stored: Stored,
     events: Vec<Event>,
 }
 
 impl Write {
     fn new(inquiry: &Inquiry, events: &[Event]) -> Self {
-        Write {
+        let stored = Stored {
             inquiry: Arc::new(inquiry.clone()),
             due: inquiry.next_due(),
+        };
+        Write {
+            stored,
             events: events.to_vec(),
         }
     }
@@ -86,16 +95,17 @@ impl MemoryStore {
     /// Stores a prepared write in its locked shard and its events in the outbox; returns
     /// the replaced copy, to be dropped after unlocking.
     fn put(&self, shard: &mut Shard, write: Write) -> Option<Arc<Inquiry>> {
-        let id = write.inquiry.id();
-        let old = shard.inquiries.insert(id, write.inquiry);
-        if let Some(due) = old.as_deref().and_then(Inquiry::next_due) {
-            shard.due_index.remove(&(due, id));
+        let id = write.stored.inquiry.id();
+        let due = write.stored.due;
+        let old = shard.inquiries.insert(id, write.stored);
+        if let Some(old_due) = old.as_ref().and_then(|old| old.due) {
+            shard.due_index.remove(&(old_due, id));
         }
-        if let Some(due) = write.due {
+        if let Some(due) = due {
             shard.due_index.insert((due, id));
         }
         lock(&self.outbox).extend(write.events);
-        old
+        old.map(|old| old.inquiry)
     }
 }
 
@@ -110,7 +120,11 @@ impl InquiryStore for MemoryStore {
         &self,
         id: InquiryId,
     ) -> impl Future<Output = Result<Option<Inquiry>, StoreError>> + Send {
-        let stored = self.shard(id).inquiries.get(&id).cloned();
+        let stored = self
+            .shard(id)
+            .inquiries
+            .get(&id)
+            .map(|s| Arc::clone(&s.inquiry));
         // The copy handed out is made after the lock is released.
         ready(Ok(stored.map(|inquiry| Inquiry::clone(&inquiry))))
     }
@@ -141,7 +155,10 @@ impl InquiryStore for MemoryStore {
         let write = Write::new(inquiry, events);
         let (result, replaced) = {
             let mut shard = self.shard(inquiry.id());
-            let stored = shard.inquiries.get(&inquiry.id()).map(|s| s.revision());
+            let stored = shard
+                .inquiries
+                .get(&inquiry.id())
+                .map(|s| s.inquiry.revision());
             if stored == Some(expected) {
                 (Ok(()), self.put(&mut shard, write))
             } else {
