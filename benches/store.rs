@@ -6,13 +6,12 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use inquiry_lifecycle::store::{act, block_on, sweep, InquiryStore, MemoryStore};
-use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
@@ -106,12 +105,32 @@ fn sweeping(c: &mut Criterion) {
     group.finish();
 }
 
+/// Runs `work(index, part)` on one thread per part, then `after`, `iters` times; the time.
+fn timed_on_threads<P: Sync>(
+    iters: u64,
+    parts: &[P],
+    work: impl Fn(usize, &P) + Sync,
+    after: impl Fn(),
+) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        std::thread::scope(|scope| {
+            for (index, part) in parts.iter().enumerate() {
+                let work = &work;
+                scope.spawn(move || work(index, part));
+            }
+        });
+        after();
+    }
+    start.elapsed()
+}
+
 fn threads(c: &mut Criterion) {
     const PER_THREAD: usize = 2_000;
     let mut group = c.benchmark_group("throughput (resume via act)");
     group.sample_size(20);
     for threads in [1usize, 2] {
-        let store = Arc::new(MemoryStore::new());
+        let store = MemoryStore::new();
         let mut random = SeededRandom::new(3);
         let ids: Vec<Vec<_>> = (0..threads)
             .map(|_| {
@@ -130,26 +149,20 @@ fn threads(c: &mut Criterion) {
         ));
         group.bench_function(format!("{threads} thread(s), disjoint inquiries"), |b| {
             b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    std::thread::scope(|scope| {
-                        for (t, mine) in ids.iter().enumerate() {
-                            let store = Arc::clone(&store);
-                            scope.spawn(move || {
-                                let mut random = SeededRandom::new(t as u64);
-                                for i in 0..PER_THREAD {
-                                    let id = mine[i % mine.len()];
-                                    block_on(act(store.as_ref(), id, 3, |inquiry| {
-                                        inquiry.resume(t0(), &mut random).map(|o| o.events)
-                                    }))
-                                    .unwrap();
-                                }
-                            });
-                        }
-                    });
-                    let _ = black_box(block_on(store.take_outbox(usize::MAX)));
-                }
-                start.elapsed()
+                let work = |t: usize, mine: &Vec<InquiryId>| {
+                    let mut random = SeededRandom::new(t as u64);
+                    for i in 0..PER_THREAD {
+                        let id = mine[i % mine.len()];
+                        block_on(act(&store, id, 3, |inquiry| {
+                            inquiry.resume(t0(), &mut random).map(|o| o.events)
+                        }))
+                        .unwrap();
+                    }
+                };
+                let drain = || {
+                    black_box(block_on(store.take_outbox(usize::MAX)).unwrap());
+                };
+                timed_on_threads(iters, &ids, work, drain)
             })
         });
         // The baseline: the same work (copy, resume, keep the result) on thread-local
@@ -164,27 +177,20 @@ fn threads(c: &mut Criterion) {
             .collect();
         group.bench_function(format!("baseline: {threads} thread(s), no store"), |b| {
             b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    std::thread::scope(|scope| {
-                        for (t, mine) in local.iter().enumerate() {
-                            scope.spawn(move || {
-                                let mut random = SeededRandom::new(t as u64);
-                                let mut mine = mine.clone();
-                                let mut outbox = Vec::new();
-                                for i in 0..PER_THREAD {
-                                    let slot = i % mine.len();
-                                    let mut next = mine[slot].clone();
-                                    let opened = next.resume(t0(), &mut random).unwrap();
-                                    outbox.extend(opened.events);
-                                    mine[slot] = next;
-                                }
-                                black_box(outbox)
-                            });
-                        }
-                    });
-                }
-                start.elapsed()
+                let work = |t: usize, mine: &Vec<Inquiry>| {
+                    let mut random = SeededRandom::new(t as u64);
+                    let mut mine = mine.clone();
+                    let mut outbox = Vec::new();
+                    for i in 0..PER_THREAD {
+                        let slot = i % mine.len();
+                        let mut next = mine[slot].clone();
+                        let opened = next.resume(t0(), &mut random).unwrap();
+                        outbox.extend(opened.events);
+                        mine[slot] = next;
+                    }
+                    black_box(outbox);
+                };
+                timed_on_threads(iters, &local, work, || {})
             })
         });
     }
