@@ -5,7 +5,8 @@
 //! vendor API, a database-backed version) implements [`Lifecycle`] for it. [`check`] then
 //! drives random timelines through both, step by step, and on the first difference returns
 //! a [`Divergence`]: the shrunk timeline, what the rules expect at each step and what the
-//! implementation did.
+//! implementation did. The timeline is shrunk by proptest, then by [`minimize`], so no
+//! single step of it can be removed with the divergence still there.
 //!
 //! ```
 //! use inquiry_lifecycle::conformance::{check, Library};
@@ -221,6 +222,39 @@ pub fn compare(timeline: &Timeline, candidate: &mut dyn Lifecycle) -> Option<Div
     None
 }
 
+/// Removes steps from a divergence's timeline, one at a time, for as long as the
+/// implementation still diverges, until no single step can go; returns the shortest
+/// divergence found.
+///
+/// [`check`] calls it on what proptest's shrinking leaves: that tries deleting each step
+/// only once, before it simplifies the rest, so a step that became removable later stays.
+/// A removed step's delay is added to the next step's, so later steps keep their instants.
+/// Steps after the divergence are dropped first. Useful on its own for a failing timeline
+/// kept from elsewhere, such as a regression file: [`compare`] it, then minimize.
+pub fn minimize<L: Lifecycle>(divergence: Divergence, make: impl Fn() -> L) -> Divergence {
+    let mut shortest = divergence;
+    // Every timeline kept ends at its diverging step.
+    shortest.timeline.steps.truncate(shortest.steps.len());
+    let mut index = 0;
+    while index < shortest.timeline.steps.len() {
+        let mut timeline = shortest.timeline.clone();
+        let removed = timeline.steps.remove(index);
+        if let Some(next) = timeline.steps.get_mut(index) {
+            next.after = next.after.checked_add(&removed.after).unwrap_or(next.after);
+        }
+        match compare(&timeline, &mut make()) {
+            // Shorter and still diverging: keep it, and try every step again.
+            Some(mut shorter) => {
+                shorter.timeline.steps.truncate(shorter.steps.len());
+                shortest = shorter;
+                index = 0;
+            }
+            None => index += 1,
+        }
+    }
+    shortest
+}
+
 /// Why [`check`] failed.
 #[derive(Debug, Clone)]
 pub enum CheckFailure {
@@ -256,7 +290,7 @@ pub fn check<L: Lifecycle>(make: impl Fn() -> L, config: Config) -> Result<(), C
     match result {
         Ok(()) => Ok(()),
         Err(TestError::Fail(reason, timeline)) => match compare(&timeline, &mut make()) {
-            Some(divergence) => Err(CheckFailure::Diverged(Box::new(divergence))),
+            Some(divergence) => Err(CheckFailure::Diverged(Box::new(minimize(divergence, make)))),
             // The implementation is not deterministic: the shrunk timeline passed this time.
             None => Err(CheckFailure::Aborted(format!(
                 "a divergence did not reproduce on a second run ({reason}); is the implementation deterministic?"

@@ -2,8 +2,10 @@
 #![cfg(feature = "proptest")]
 
 use chrono::{DateTime, Utc};
-use inquiry_lifecycle::conformance::{check, CheckFailure, Library, Lifecycle, Observed};
-use inquiry_lifecycle::strategies::{Step, TokenChoice};
+use inquiry_lifecycle::conformance::{
+    check, compare, minimize, CheckFailure, Library, Lifecycle, Observed,
+};
+use inquiry_lifecycle::strategies::{Step, TimedStep, Timeline, TokenChoice};
 use inquiry_lifecycle::{Action, ErrorCode, EventName, Policy, Status};
 use proptest::test_runner::Config;
 
@@ -81,6 +83,52 @@ fn a_wrong_implementation_is_caught_with_a_short_readable_timeline() {
         .starts_with("the implementation diverges"));
     assert!(report.contains("rules: refused not_resumable"), "{report}");
     assert!(report.contains("yours: ok [inquiry.resumed]"), "{report}");
+}
+
+#[test]
+fn minimize_removes_every_step_the_divergence_does_not_need() {
+    use chrono::{TimeDelta, TimeZone};
+    let minutes = TimeDelta::minutes;
+    let timed = |after, step| TimedStep { after, step };
+    // Start, complete and resume are needed; the rest is padding (either start will do),
+    // and the last step comes after the divergence. Instants: 1, 3, 6, 10, 15, 21, 28, 36.
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let timeline = Timeline {
+        policy: Policy::default(),
+        seed: 9,
+        start: t0,
+        steps: vec![
+            timed(minutes(1), Step::Access(TokenChoice::None)),
+            timed(minutes(2), Step::Act(Action::Start)),
+            timed(minutes(3), Step::Tick),
+            timed(minutes(4), Step::Act(Action::Start)),
+            timed(minutes(5), Step::Act(Action::Complete)),
+            timed(minutes(6), Step::Access(TokenChoice::Forged)),
+            timed(minutes(7), Step::Act(Action::Resume)),
+            timed(minutes(8), Step::Act(Action::Approve)),
+        ],
+    };
+    let divergence = compare(&timeline, &mut ResumesCompleted::default()).expect("diverges");
+    assert_eq!(divergence.steps.len(), 7);
+    let shortest = minimize(divergence, ResumesCompleted::default);
+    // Steps go from the front first, so the first start goes and the second stays; the
+    // kept steps keep their instants.
+    let kept: Vec<_> = (shortest.timeline.steps.iter())
+        .zip(shortest.timeline.times())
+        .map(|(timed, at)| (at - t0, timed.step))
+        .collect();
+    assert_eq!(
+        kept,
+        vec![
+            (minutes(10), Step::Act(Action::Start)),
+            (minutes(15), Step::Act(Action::Complete)),
+            (minutes(28), Step::Act(Action::Resume)),
+        ]
+    );
+    assert_eq!(shortest.steps.len(), 3);
+    let (_, step, expected, _) = shortest.first().expect("a diverging step");
+    assert_eq!(*step, Step::Act(Action::Resume));
+    assert_eq!(expected.outcome, Err(ErrorCode::NotResumable));
 }
 
 #[test]
