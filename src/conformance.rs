@@ -150,7 +150,7 @@ impl fmt::Display for StepResult {
 /// The first place where an implementation parts ways with the rules.
 #[derive(Debug, Clone)]
 pub struct Divergence {
-    /// The (shrunk) timeline that shows it.
+    /// The (shrunk) timeline that shows it, ending at the diverging step.
     pub timeline: Timeline,
     /// Each step up to the first divergence: (instant, step, expected, actual).
     pub steps: Vec<(DateTime<Utc>, Step, StepResult, StepResult)>,
@@ -201,7 +201,8 @@ fn run_step(implementation: &mut dyn Lifecycle, step: Step, now: DateTime<Utc>) 
     }
 }
 
-/// Plays `timeline` on the reference and on `candidate`, up to the first difference.
+/// Plays `timeline` on the reference and on `candidate`, up to the first difference; the
+/// divergence keeps the timeline up to that step.
 pub fn compare(timeline: &Timeline, candidate: &mut dyn Lifecycle) -> Option<Divergence> {
     let mut reference = Library::default();
     reference.create(&timeline.policy, timeline.seed, timeline.start);
@@ -213,8 +214,10 @@ pub fn compare(timeline: &Timeline, candidate: &mut dyn Lifecycle) -> Option<Div
         let diverged = expected != actual;
         steps.push((now, timed.step, expected, actual));
         if diverged {
+            let mut shown = timeline.clone();
+            shown.steps.truncate(steps.len());
             return Some(Divergence {
-                timeline: timeline.clone(),
+                timeline: shown,
                 steps,
             });
         }
@@ -229,12 +232,10 @@ pub fn compare(timeline: &Timeline, candidate: &mut dyn Lifecycle) -> Option<Div
 /// [`check`] calls it on what proptest's shrinking leaves: that tries deleting each step
 /// only once, before it simplifies the rest, so a step that became removable later stays.
 /// A removed step's delay is added to the next step's, so later steps keep their instants.
-/// Steps after the divergence are dropped first. Useful on its own for a failing timeline
-/// kept from elsewhere, such as a regression file: [`compare`] it, then minimize.
+/// Useful on its own for a failing timeline kept from elsewhere, such as a regression
+/// file: [`compare`] it, then minimize.
 pub fn minimize<L: Lifecycle>(divergence: Divergence, make: impl Fn() -> L) -> Divergence {
     let mut shortest = divergence;
-    // Every timeline kept ends at its diverging step.
-    shortest.timeline.steps.truncate(shortest.steps.len());
     let mut index = 0;
     while index < shortest.timeline.steps.len() {
         let mut timeline = shortest.timeline.clone();
@@ -244,8 +245,7 @@ pub fn minimize<L: Lifecycle>(divergence: Divergence, make: impl Fn() -> L) -> D
         }
         match compare(&timeline, &mut make()) {
             // Shorter and still diverging: keep it, and try every step again.
-            Some(mut shorter) => {
-                shorter.timeline.steps.truncate(shorter.steps.len());
+            Some(shorter) => {
                 shortest = shorter;
                 index = 0;
             }

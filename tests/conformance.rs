@@ -110,6 +110,11 @@ fn minimize_removes_every_step_the_divergence_does_not_need() {
     };
     let divergence = compare(&timeline, &mut ResumesCompleted::default()).expect("diverges");
     assert_eq!(divergence.steps.len(), 7);
+    assert_eq!(
+        divergence.timeline.steps.len(),
+        7,
+        "ends at the diverging step"
+    );
     let shortest = minimize(divergence, ResumesCompleted::default);
     // Steps go from the front first, so the first start goes and the second stays; the
     // kept steps keep their instants.
