@@ -87,14 +87,16 @@ mod broken {
             now: DateTime<Utc>,
             limit: usize,
         ) -> impl Future<Output = Result<Vec<InquiryId>, StoreError>> + Send {
-            let listed = match self.1 {
-                Fault::DueLatestFirst => block_on(self.0.due(now, limit)).map(|mut ids| {
-                    ids.reverse();
-                    ids
-                }),
-                Fault::DueIgnoresNow => block_on(self.0.due(DateTime::<Utc>::MAX_UTC, limit)),
-                _ => block_on(self.0.due(now, limit)),
+            let by = match self.1 {
+                Fault::DueIgnoresNow => DateTime::<Utc>::MAX_UTC,
+                _ => now,
             };
+            let listed = block_on(self.0.due(by, limit)).map(|mut ids| {
+                if let Fault::DueLatestFirst = self.1 {
+                    ids.reverse();
+                }
+                ids
+            });
             ready(listed)
         }
         fn take_outbox(
