@@ -82,7 +82,10 @@ impl InvalidInput {
 }
 
 impl Error {
-    pub(crate) fn invalid_input(message: impl Into<Cow<'static, str>>) -> Self {
+    /// An `invalid_input` error (422) with this message: for stores, wire formats and tools
+    /// built on the library that refuse a malformed input or stored record. Say what was
+    /// wrong and where (a key, a path, a column), and how to fix it where you can.
+    pub fn invalid_input(message: impl Into<Cow<'static, str>>) -> Self {
         Error::InvalidInput(InvalidInput {
             message: message.into(),
         })

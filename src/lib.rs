@@ -71,15 +71,17 @@
 //! ## Worked examples
 //!
 //! The repository's `scenarios/` folder tells each rule as a short story that the
-//! `inquiry-scenarios` runner executes and checks (feature `scenarios`): losing a token and
+//! `inquiry-scenarios` runner (crate `inquiry-lifecycle-cli`) executes and checks: losing a token and
 //! resuming (`01-lost-token-resume-finish.json`), exact expiry and resume from `expired`
 //! (`03-expiry-exact-and-resume.json`), final decisions (`06-decisions-are-final.json`), the
 //! 25-record cap on sessions (`11-session-records-are-bounded.json`), and more.
 //!
 //! ## What this crate does not do
 //!
-//! No storage, no clock, no HTTP, no timers, no personal data: an inquiry holds only its
-//! lifecycle. Pair it with your own store, web framework and scheduler; persist the
+//! No clock, no network, no database, no file system, no timers, no personal data: an
+//! inquiry holds only its lifecycle. The [`store`] module is a *contract* and an in-memory
+//! implementation of it; the PostgreSQL store (`inquiry-lifecycle-postgres`) and the
+//! command-line tools (`inquiry-lifecycle-cli`) are crates of their own. Pair it with your own store, web framework and scheduler; persist the
 //! [`Inquiry`] (serde) with compare-and-swap on [`Inquiry::revision`], publish its
 //! [`Event`]s, and call [`Inquiry::apply_due`] when [`Inquiry::next_due`] comes.
 //!
@@ -90,13 +92,19 @@
 //!
 //! ## Features
 //!
-//! - `scenarios`: load, check and run scenario files (`scenario` module), and the
-//!   `inquiry-scenarios` command-line runner. Adds `serde_json`.
+//! - `scenarios`: parse, check and run scenarios given as JSON text (`scenario` module).
+//!   Adds `serde_json`. Reading files is the `inquiry-scenarios` tool's job.
 //! - `proptest`: proptest strategies for inquiries, policies, actions, time steps, tokens
 //!   and whole timelines (`strategies` module), and a conformance harness that checks another
-//!   implementation of the rules against this one (`conformance` module). Adds `proptest`.
+//!   implementation of the rules against this one (`conformance` module). Adds `proptest`
+//!   (without its file-persistence and forking features).
+//! - `store-suite`: the conformance suite a store implementation runs from its tests
+//!   (`store::suite`). Adds `tokio` (its task runtime only, for concurrent writers).
+//!
+//! No feature adds a clock, networking, a database client or file access.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -119,12 +127,15 @@ pub mod store;
 mod token;
 
 #[cfg(feature = "scenarios")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scenarios")))]
 pub mod scenario;
 
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
 
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod conformance;
 
 pub use error::{Error, ErrorCode, InvalidInput};

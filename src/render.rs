@@ -17,7 +17,8 @@ use crate::rules::{
 use crate::{Error, ErrorCode, EventName, Status};
 
 /// The command that regenerates the committed docs.
-pub const UPDATE_COMMAND: &str = "cargo run --bin inquiry-rules -- --update-docs";
+pub const UPDATE_COMMAND: &str =
+    "cargo run -p inquiry-lifecycle-cli --bin inquiry-rules -- --update-docs";
 
 fn from_statuses(rule: &TransitionRule) -> String {
     let names = |statuses: &mut dyn Iterator<Item = Status>| {

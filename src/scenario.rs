@@ -26,7 +26,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
@@ -177,14 +176,6 @@ impl FilePolicy {
 }
 
 impl Scenario {
-    /// Reads and checks a scenario file.
-    pub fn from_file(path: &Path) -> Result<Scenario, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::invalid_input(format!("{}: cannot be read: {e}", path.display()))
-        })?;
-        Scenario::from_json(&path.display().to_string(), &text)
-    }
-
     /// Parses and checks a scenario from JSON text; `source` names it in messages.
     pub fn from_json(source: &str, text: &str) -> Result<Scenario, Error> {
         Scenario::parse(source, text).map_err(|e| e.within(format_args!("{source}")))
@@ -570,77 +561,4 @@ impl fmt::Display for Report {
         }
         Ok(())
     }
-}
-
-// ----- files and folders --------------------------------------------------------------------
-
-/// The scenario files a path names: the file itself, or every `*.json` in a folder,
-/// sorted by name.
-pub fn files_in(path: &Path) -> Result<Vec<PathBuf>, Error> {
-    if !path.is_dir() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let entries = std::fs::read_dir(path)
-        .map_err(|e| Error::invalid_input(format!("{}: cannot be read: {e}", path.display())))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
-/// The totals of a run over many files.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Scenarios whose every step held.
-    pub passed: usize,
-    /// Scenarios that failed, or files that could not be read or were refused.
-    pub failed: usize,
-}
-
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} passed, {} failed", self.passed, self.failed)
-    }
-}
-
-/// Runs every scenario the paths name, writing each timeline to `out`, then the closing
-/// `N passed, M failed` line. A file that cannot be read or is refused counts as failed.
-pub fn run_paths(paths: &[PathBuf], out: &mut dyn std::io::Write) -> std::io::Result<Summary> {
-    let mut summary = Summary::default();
-    for path in paths {
-        let files = match files_in(path) {
-            Ok(files) => files,
-            Err(error) => {
-                writeln!(out, "REFUSED {error}\n")?;
-                summary.failed += 1;
-                continue;
-            }
-        };
-        for file in files {
-            match Scenario::from_file(&file) {
-                Ok(scenario) => {
-                    let report = scenario.run();
-                    if report.passed() {
-                        summary.passed += 1;
-                    } else {
-                        summary.failed += 1;
-                    }
-                    writeln!(out, "{report}")?;
-                }
-                Err(error) => {
-                    summary.failed += 1;
-                    writeln!(out, "REFUSED {error}\n")?;
-                }
-            }
-        }
-    }
-    writeln!(out, "{summary}")?;
-    Ok(summary)
-}
-
-/// The folder of scenarios bundled with this crate.
-pub fn bundled_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
 }

@@ -3,11 +3,13 @@
 //! all) are fixed here; `PROPTEST_CASES` overrides them for quick runs.
 #![cfg(all(feature = "proptest", feature = "scenarios"))]
 
-use inquiry_lifecycle::scenario::{bundled_dir, files_in, Scenario};
+use inquiry_lifecycle::scenario::Scenario;
 use inquiry_lifecycle::strategies;
 use inquiry_lifecycle::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+
+mod common;
 
 fn cases(default: u32) -> Config {
     let cases = std::env::var("PROPTEST_CASES")
@@ -166,9 +168,9 @@ proptest! {
         mutations in prop::collection::vec(mutation(), 1..4),
         arbitrary in "\\PC{0,64}",
     ) {
-        let files = files_in(&bundled_dir()).unwrap();
-        let original = std::fs::read_to_string(which.get(&files)).unwrap();
-        for text in [mutate(&original, &mutations), arbitrary] {
+        let files = common::bundled_scenario_files();
+        let original = &which.get(files).1;
+        for text in [mutate(original, &mutations), arbitrary] {
             match Scenario::from_json("fuzz.json", &text) {
                 Ok(scenario) => { let _ = scenario.run(); }
                 Err(error) => prop_assert_eq!(error.code(), ErrorCode::InvalidInput),

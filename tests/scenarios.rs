@@ -4,14 +4,15 @@
 use std::collections::BTreeSet;
 
 use inquiry_lifecycle::rules::RULE_IDS;
-use inquiry_lifecycle::scenario::{bundled_dir, files_in, run_paths, Scenario};
+use inquiry_lifecycle::scenario::Scenario;
 use inquiry_lifecycle::ErrorCode;
 
+mod common;
+
 fn bundled() -> Vec<Scenario> {
-    files_in(&bundled_dir())
-        .unwrap()
+    common::bundled_scenario_files()
         .iter()
-        .map(|file| Scenario::from_file(file).unwrap())
+        .map(|(path, text)| Scenario::from_json(&path.display().to_string(), text).unwrap())
         .collect()
 }
 
@@ -140,27 +141,6 @@ fn malformed_scenarios_are_refused_naming_file_step_and_key() {
         assert!(message.contains("bad.json"), "{message}");
         assert!(message.contains(needle), "{needle:?} not in {message}");
     }
-}
-
-#[test]
-fn the_runner_counts_refused_files_as_failed_and_ends_with_the_totals() {
-    let dir = std::env::temp_dir().join(format!("inquiry-scenarios-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("a.json"), STORY).unwrap();
-    std::fs::write(dir.join("b.json"), "{").unwrap();
-    std::fs::write(dir.join("c.txt"), "ignored").unwrap();
-    let failing = STORY.replace(r#""status": "pending""#, r#""status": "failed""#);
-    std::fs::write(dir.join("d.json"), failing).unwrap();
-    let missing = dir.join("no-such-folder").join("x.json");
-    let mut out = Vec::new();
-    let summary = run_paths(&[dir.clone(), missing], &mut out).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
-    let text = String::from_utf8(out).unwrap();
-    assert_eq!((summary.passed, summary.failed), (1, 3), "{text}");
-    assert_eq!(text.lines().last(), Some("1 passed, 3 failed"));
-    assert!(text.contains("FAIL story"), "{text}");
-    assert!(text.contains("  ok        1m  start [a]              pending · inquiry.started, inquiry-session.created"), "{text}");
-    assert!(text.contains("REFUSED"), "{text}");
 }
 
 #[test]

@@ -44,5 +44,4 @@ fn scenario_types_are_send_and_sync() {
     assert_send_sync::<Scenario>();
     assert_send_sync::<Report>();
     assert_send_sync::<StepReport>();
-    assert_send_sync::<Summary>();
 }

@@ -35,9 +35,8 @@
 //! ```
 
 mod memory;
-#[cfg(feature = "postgres")]
-pub mod postgres;
 #[cfg(feature = "store-suite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "store-suite")))]
 pub mod suite;
 
 use std::future::Future;

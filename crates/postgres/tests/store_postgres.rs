@@ -2,16 +2,15 @@
 //!
 //! These tests need a server: they are ignored unless run with `--ignored` and
 //! `INQUIRY_PG_URL` set, e.g.
-//! `export INQUIRY_PG_URL="$(bash .ci/postgres.sh)"; cargo test --all-features --test store_postgres -- --ignored`
+//! `export INQUIRY_PG_URL="$(bash .ci/postgres.sh)"; cargo test -p inquiry-lifecycle-postgres -- --ignored`
 //! (`.ci/run` does exactly that).
-#![cfg(all(feature = "postgres", feature = "store-suite"))]
 
 use std::sync::Arc;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::store::postgres::PostgresStore;
 use inquiry_lifecycle::store::{suite, InquiryStore};
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle_postgres::PostgresStore;
 
 const NEEDS: &str =
     "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)";

@@ -1,19 +1,23 @@
-//! A PostgreSQL store (feature `postgres`), for services that outgrow one process.
+//! A PostgreSQL store for [`inquiry_lifecycle`], for services that outgrow one process.
 //!
-//! The schema is `migrations/0001_inquiries.sql`, shipped with the crate and applied by
+//! The schema is in `migrations/`, shipped with the crate and applied by
 //! [`PostgresStore::migrate`]. Compare-and-swap and the outbox write are one statement;
 //! [`PostgresStore::claim_due`] lets several workers sweep at once without processing an
 //! inquiry twice (`FOR UPDATE SKIP LOCKED` and a short claim).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, NoTls};
 
-use super::{InquiryStore, StoreError};
-use crate::{Error, Event, Inquiry, InquiryId};
+use inquiry_lifecycle::store::{InquiryStore, StoreError};
+use inquiry_lifecycle::{Error, Event, Inquiry, InquiryId};
 
 /// The schema, applied by [`PostgresStore::migrate`].
-pub const MIGRATION: &str = include_str!("../../migrations/0001_inquiries.sql");
+pub const MIGRATION: &str = include_str!("../migrations/0001_inquiries.sql");
 
 /// How long a claim by [`PostgresStore::claim_due`] keeps other workers off an inquiry.
 pub const CLAIM: TimeDelta = TimeDelta::seconds(30);

@@ -2,10 +2,10 @@
 //!
 //! Usage: `inquiry-rules --format markdown|mermaid|dot` or `inquiry-rules --update-docs`.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use inquiry_lifecycle::render;
+use inquiry_lifecycle_cli::{repository_root, update_docs, DocUpdate};
 
 const USAGE: &str = "usage: inquiry-rules --format markdown|mermaid|dot\n       inquiry-rules --update-docs   (rewrites the generated sections of README.md and docs/RULES.md)";
 
@@ -16,30 +16,24 @@ fn main() -> ExitCode {
         ["--format", "markdown"] => print!("{}", render::markdown()),
         ["--format", "mermaid"] => print!("{}", render::mermaid()),
         ["--format", "dot"] => print!("{}", render::dot()),
-        ["--update-docs"] => return update_docs(),
+        ["--update-docs"] => match update_docs(&repository_root()) {
+            Ok(done) => {
+                for update in done {
+                    match update {
+                        DocUpdate::Updated(doc) => println!("updated {doc}"),
+                        DocUpdate::Unchanged(doc) => println!("unchanged {doc}"),
+                    }
+                }
+            }
+            Err(error) => {
+                eprintln!("inquiry-rules: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
         ["-h" | "--help"] => println!("{USAGE}"),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
-        }
-    }
-    ExitCode::SUCCESS
-}
-
-fn update_docs() -> ExitCode {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for doc in ["README.md", "docs/RULES.md"] {
-        let path = root.join(doc);
-        let result = std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| render::update_sections(&text).map_err(|e| e.to_string()))
-            .and_then(|text| std::fs::write(&path, text).map_err(|e| e.to_string()));
-        match result {
-            Ok(()) => println!("updated {doc}"),
-            Err(error) => {
-                eprintln!("inquiry-rules: {doc}: {error}");
-                return ExitCode::FAILURE;
-            }
         }
     }
     ExitCode::SUCCESS

@@ -56,7 +56,7 @@ async fn seed<S: InquiryStore>(store: &S) -> Result<(), Box<dyn std::error::Erro
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match std::env::args().nth(1) {
         Some(url) => {
-            let store = inquiry_lifecycle::store::postgres::PostgresStore::connect(&url).await?;
+            let store = inquiry_lifecycle_postgres::PostgresStore::connect(&url).await?;
             store.migrate().await?;
             seed(&store).await?;
             run(&store, 6).await

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use inquiry_lifecycle::scenario::{bundled_dir, run_paths};
+use inquiry_lifecycle_cli::{bundled_dir, run_paths};
 
 fn main() -> ExitCode {
     let mut paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
