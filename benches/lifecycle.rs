@@ -43,7 +43,7 @@ fn with_sessions(sessions: usize, random: &mut SecureRandom) -> (Inquiry, Vec<St
         } else {
             inquiry.resume(minutes(1), random).unwrap()
         };
-        inquiry.access(Some(&opened.token), minutes(1)).unwrap();
+        let _ = inquiry.access(Some(&opened.token), minutes(1)).unwrap();
         tokens.push(opened.token.expose_secret().to_string());
     }
     (inquiry, tokens)

@@ -5,7 +5,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{InquiryId, SessionId, Status};
+use crate::{EventId, InquiryId, SessionId, Status};
 
 /// What happened; serialized as the rule book's dotted name, e.g. `inquiry.marked-for-review`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,10 +118,18 @@ impl std::str::FromStr for EventName {
 /// One change to one inquiry (rule V1).
 ///
 /// `sequence` runs 1, 2, 3, … per inquiry without gaps: it orders events and lets a
-/// consumer drop duplicates. Session events carry the session's id and the inquiry's
-/// status at that moment as both `status_before` and `status_after`.
+/// consumer drop duplicates; [`Event::id`] is the same fact as a stable `evt_` id. Session
+/// events carry the session's id and the inquiry's status at that moment as both
+/// `status_before` and `status_after`.
+///
+/// Events are a contract that can grow: the struct is `#[non_exhaustive]`, its serialized
+/// form carries its `id`, and a serialized event with fields this version does not know
+/// still loads (they are ignored). A serialized `id` that is not the one its inquiry and
+/// sequence give is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(into = "WireEvent", try_from = "WireEvent")]
+#[non_exhaustive]
+#[must_use = "an event is a change that happened: publish it"]
 pub struct Event {
     /// What happened.
     pub name: EventName,
@@ -137,4 +145,190 @@ pub struct Event {
     pub session_id: Option<SessionId>,
     /// The event's place in the inquiry's history, from 1.
     pub sequence: u64,
+}
+
+impl Event {
+    /// The event's stable id, a pure function of its inquiry and sequence number: every
+    /// redelivery carries the same one.
+    pub fn id(&self) -> EventId {
+        EventId::of(self.inquiry_id, self.sequence)
+    }
+}
+
+/// An event as serialized: its fields and its id. Unknown fields are ignored on reading, so
+/// events written by a later version still load.
+#[derive(Serialize, Deserialize)]
+struct WireEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<EventId>,
+    name: EventName,
+    inquiry_id: InquiryId,
+    at: DateTime<Utc>,
+    status_before: Option<Status>,
+    status_after: Status,
+    session_id: Option<SessionId>,
+    sequence: u64,
+}
+
+impl From<Event> for WireEvent {
+    fn from(event: Event) -> Self {
+        WireEvent {
+            id: Some(event.id()),
+            name: event.name,
+            inquiry_id: event.inquiry_id,
+            at: event.at,
+            status_before: event.status_before,
+            status_after: event.status_after,
+            session_id: event.session_id,
+            sequence: event.sequence,
+        }
+    }
+}
+
+impl TryFrom<WireEvent> for Event {
+    type Error = crate::Error;
+
+    fn try_from(wire: WireEvent) -> Result<Self, Self::Error> {
+        let event = Event {
+            name: wire.name,
+            inquiry_id: wire.inquiry_id,
+            at: wire.at,
+            status_before: wire.status_before,
+            status_after: wire.status_after,
+            session_id: wire.session_id,
+            sequence: wire.sequence,
+        };
+        match wire.id {
+            Some(id) if id != event.id() => Err(crate::Error::invalid_input(format!(
+                "event {id} is not the id of {} #{} (expected {})",
+                event.inquiry_id,
+                event.sequence,
+                event.id()
+            ))),
+            _ => Ok(event),
+        }
+    }
+}
+
+/// The events one call yielded, in order (V1). They must not be dropped unseen: the type is
+/// `#[must_use]`, so `inquiry.complete(now)?;` warns. Publish them, store them in an outbox
+/// with the inquiry, or bind them where dropping is deliberate (`let _unpublished = …`).
+///
+/// Derefs to `[Event]`; iterate it, index it, or take the `Vec` with [`Events::into_vec`].
+///
+/// Dropping a call's events unseen is caught by the compiler (here made an error):
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # use chrono::{TimeZone, Utc};
+/// # use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+/// # fn main() -> Result<(), inquiry_lifecycle::Error> {
+/// # let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// inquiry.approve(t0)?; // error: unused `Events` that must be used
+/// # Ok(())
+/// # }
+/// ```
+///
+/// and so is dropping a granted access, which may carry `inquiry-session.started`:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # use chrono::{TimeZone, Utc};
+/// # use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+/// # fn main() -> Result<(), inquiry_lifecycle::Error> {
+/// # let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// inquiry.access(None, t0)?; // error: unused `Granted` that must be used
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The same code that publishes what it gets compiles:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// # use chrono::{TimeZone, Utc};
+/// # use inquiry_lifecycle::{Event, Inquiry, Policy, SeededRandom};
+/// # fn publish(_: &Event) {}
+/// # fn main() -> Result<(), inquiry_lifecycle::Error> {
+/// # let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// for event in inquiry.approve(t0)? {
+///     publish(&event);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+#[must_use = "these events record a change: publish them (or store them in the outbox with the inquiry)"]
+pub struct Events(Vec<Event>);
+
+impl Events {
+    /// The events as a `Vec`.
+    pub fn into_vec(self) -> Vec<Event> {
+        self.0
+    }
+
+    /// The events as a slice.
+    pub fn as_slice(&self) -> &[Event] {
+        &self.0
+    }
+}
+
+impl From<Vec<Event>> for Events {
+    fn from(events: Vec<Event>) -> Self {
+        Events(events)
+    }
+}
+
+impl From<Events> for Vec<Event> {
+    fn from(events: Events) -> Self {
+        events.0
+    }
+}
+
+impl std::ops::Deref for Events {
+    type Target = [Event];
+
+    fn deref(&self) -> &[Event] {
+        &self.0
+    }
+}
+
+impl AsRef<[Event]> for Events {
+    fn as_ref(&self) -> &[Event] {
+        &self.0
+    }
+}
+
+impl IntoIterator for Events {
+    type Item = Event;
+    type IntoIter = std::vec::IntoIter<Event>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Events {
+    type Item = &'a Event;
+    type IntoIter = std::slice::Iter<'a, Event>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl PartialEq<[Event]> for Events {
+    fn eq(&self, other: &[Event]) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<Vec<Event>> for Events {
+    fn eq(&self, other: &Vec<Event>) -> bool {
+        &self.0 == other
+    }
 }

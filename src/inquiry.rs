@@ -8,8 +8,8 @@ use crate::rules::{
 };
 use crate::session::{Session, SessionStatus, MAX_SESSIONS};
 use crate::{
-    Error, Event, EventName, InquiryId, Intervals, Policy, RandomSource, SessionId, SessionToken,
-    Status,
+    Error, Event, EventName, Events, InquiryId, Intervals, Policy, RandomSource, SessionId,
+    SessionToken, Status,
 };
 
 /// One person's attempt to verify their identity: its lifecycle, never personal data.
@@ -26,8 +26,12 @@ use crate::{
 /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
 /// let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut random);
 /// let opened = inquiry.start(t0 + TimeDelta::minutes(5), &mut random)?;
-/// inquiry.access(Some(&opened.token), t0 + TimeDelta::minutes(6))?;
-/// inquiry.complete(t0 + TimeDelta::minutes(30))?;
+/// let granted = inquiry.access(Some(&opened.token), t0 + TimeDelta::minutes(6))?;
+/// let completed = inquiry.complete(t0 + TimeDelta::minutes(30))?;
+/// // Publish every call's events, in order:
+/// for event in opened.events.iter().chain(&granted.events).chain(&completed) {
+///     println!("{} #{}", event.name, event.sequence);
+/// }
 /// assert_eq!(inquiry.status(), Status::Completed);
 /// # Ok::<(), inquiry_lifecycle::Error>(())
 /// ```
@@ -62,50 +66,53 @@ pub struct Inquiry {
 ///
 /// The token is handed out exactly once, here (rule S2); the inquiry keeps only its digest.
 #[derive(Debug)]
-#[must_use = "the token is handed out only once; hand it to the person"]
+#[non_exhaustive]
+#[must_use = "the token is handed out only once: hand it to the person, and publish the events"]
 pub struct Opened {
     /// The new session's id.
     pub session_id: SessionId,
     /// The new session's token.
     pub token: SessionToken,
     /// The events of the call, in order.
-    pub events: Vec<Event>,
+    pub events: Events,
 }
 
 /// What a granted [`Inquiry::access`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+#[must_use = "a granted access may start a session (A3): publish the events"]
 pub struct Granted {
     /// The session the token belongs to; `None` for a `created` inquiry opened by link.
     pub session_id: Option<SessionId>,
     /// The events of the call, in order (a first use starts the session, rule A3).
-    pub events: Vec<Event>,
+    pub events: Events,
 }
 
 /// What [`Inquiry::act`] returns for an accepted action.
 #[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "publish the events, and hand out the token if a session was opened"]
 pub struct Outcome {
     /// The events of the call, in order; empty for a no-op.
-    pub events: Vec<Event>,
+    pub events: Events,
     /// For start and resume: the new session's id and token.
     pub opened: Option<(SessionId, SessionToken)>,
 }
 
 impl Inquiry {
     /// T1: creates an inquiry with a fresh random id, capturing `policy`'s intervals (E2).
+    #[must_use = "store the inquiry and publish its `inquiry.created` event"]
     pub fn create(
         policy: &Policy,
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
-    ) -> (Inquiry, Vec<Event>) {
+    ) -> (Inquiry, Events) {
         Inquiry::create_with_id(InquiryId::generate(random), policy, now)
     }
 
     /// T1: creates an inquiry with an id chosen by the caller.
-    pub fn create_with_id(
-        id: InquiryId,
-        policy: &Policy,
-        now: DateTime<Utc>,
-    ) -> (Inquiry, Vec<Event>) {
+    #[must_use = "store the inquiry and publish its `inquiry.created` event"]
+    pub fn create_with_id(id: InquiryId, policy: &Policy, now: DateTime<Utc>) -> (Inquiry, Events) {
         let mut inquiry = Inquiry {
             id,
             status: rules::CREATE.to,
@@ -127,7 +134,7 @@ impl Inquiry {
         inquiry.refresh_deadline();
         let mut events = Vec::with_capacity(1);
         inquiry.record(&mut events, rules::CREATE.event, now, None, None);
-        (inquiry, events)
+        (inquiry, Events::from(events))
     }
 
     // ----- queries -------------------------------------------------------------------
@@ -335,37 +342,37 @@ impl Inquiry {
     }
 
     /// T3: all required checks passed.
-    pub fn complete(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn complete(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::Complete, now)
     }
 
     /// T4: a required check failed, attempts exhausted.
-    pub fn fail(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn fail(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::Fail, now)
     }
 
     /// T5: expires a live inquiry now, ending every session (E7). A no-op if expired.
-    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::Expire, now)
     }
 
     /// T8: sends the inquiry to review, ending every session. A no-op if in review.
-    pub fn mark_for_review(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn mark_for_review(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::MarkForReview, now)
     }
 
     /// T9: approves, ending every session. Final; a no-op if already approved.
-    pub fn approve(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn approve(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::Approve, now)
     }
 
     /// T10: declines, ending every session. Final; a no-op if already declined.
-    pub fn decline(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn decline(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::Decline, now)
     }
 
     /// T11: redacts, ending every session and freezing the inquiry. A no-op if redacted.
-    pub fn redact(&mut self, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn redact(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
         self.act_closing(Action::Redact, now)
     }
 
@@ -390,7 +397,10 @@ impl Inquiry {
             Verdict::Applies(rule) => self.apply_rule(rule, now, random, &mut events),
         };
         self.commit(&events);
-        Ok(Outcome { events, opened })
+        Ok(Outcome {
+            events: events.into(),
+            opened,
+        })
     }
 
     /// A person opens the flow, with or without a token (the access table, A1–A3).
@@ -406,7 +416,8 @@ impl Inquiry {
     /// let mut random = SeededRandom::new(1);
     /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random);
-    /// inquiry.access(None, t0)?; // created: anyone with the link
+    /// let granted = inquiry.access(None, t0)?; // created: anyone with the link
+    /// assert!(granted.events.is_empty()); // no session was used, nothing changed
     /// let opened = inquiry.start(t0, &mut random)?;
     /// // The service gets the token back as text from the person's browser.
     /// let token = SessionToken::parse(&opened.token.expose_secret())?;
@@ -446,18 +457,21 @@ impl Inquiry {
             }
         }
         self.commit(&events);
-        Ok(Granted { session_id, events })
+        Ok(Granted {
+            session_id,
+            events: events.into(),
+        })
     }
 
     /// Applies everything due up to `now` (E4, E5): the inquiry's deadline and sessions'
     /// expiries, each recorded at its own instant, in order. Calling it early, late or
     /// twice changes nothing more.
-    pub fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<Event> {
+    pub fn apply_due(&mut self, now: DateTime<Utc>) -> Events {
         let now = self.clamp(now);
         let mut events = Vec::new();
         self.expire_due(now, &mut events);
         self.commit(&events);
-        events
+        events.into()
     }
 
     // ----- the rules, one place each --------------------------------------------------
@@ -719,7 +733,7 @@ impl Inquiry {
         }
     }
 
-    fn act_closing(&mut self, action: Action, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    fn act_closing(&mut self, action: Action, now: DateTime<Utc>) -> Result<Events, Error> {
         // Only start and resume draw random bytes; the others never touch the source.
         self.act(action, now, &mut NoRandom)
             .map(|outcome| outcome.events)

@@ -21,11 +21,13 @@
 //! let minutes = |m| t0 + TimeDelta::minutes(m);
 //!
 //! let policy = Policy::builder().expire_after_start(TimeDelta::hours(1)).build()?;
-//! let (mut inquiry, events) = Inquiry::create(&policy, t0, &mut random);
-//! assert_eq!(events[0].name.as_str(), "inquiry.created");
+//! let (mut inquiry, created) = Inquiry::create(&policy, t0, &mut random);
+//! assert_eq!(created[0].name.as_str(), "inquiry.created");
+//! let mut outbox = created.into_vec(); // every call's events go to the service's publisher
 //!
 //! // The person starts; the service hands them the token, once.
 //! let opened = inquiry.start(minutes(5), &mut random)?;
+//! outbox.extend(opened.events);
 //! assert_eq!(inquiry.deadline(), Some(minutes(65)));
 //!
 //! // They lose it: a pending inquiry does not open without one.
@@ -34,9 +36,11 @@
 //!
 //! // The service resumes it; the new token opens the flow.
 //! let resumed = inquiry.resume(minutes(21), &mut random)?;
-//! inquiry.access(Some(&resumed.token), minutes(22))?;
-//! inquiry.complete(minutes(30))?;
+//! outbox.extend(resumed.events);
+//! outbox.extend(inquiry.access(Some(&resumed.token), minutes(22))?.events);
+//! outbox.extend(inquiry.complete(minutes(30))?);
 //! assert_eq!(inquiry.status(), Status::Completed);
+//! assert_eq!(outbox.last().map(|event| event.sequence), Some(inquiry.last_sequence()));
 //!
 //! // Finished inquiries cannot be resumed; the refusal says why, by rule.
 //! let refused = inquiry.resume(minutes(31), &mut random).unwrap_err();
@@ -105,6 +109,8 @@
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Every example publishes or binds the events it gets: dropping them is an error there.
+#![doc(test(attr(deny(unused_must_use))))]
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -139,8 +145,8 @@ pub mod strategies;
 pub mod conformance;
 
 pub use error::{Error, ErrorCode, InvalidInput};
-pub use event::{Event, EventName};
-pub use id::{InquiryId, SessionId};
+pub use event::{Event, EventName, Events};
+pub use id::{EventId, InquiryId, SessionId};
 pub use inquiry::{Granted, Inquiry, Opened, Outcome};
 pub use interval::Interval;
 pub use policy::{Intervals, Policy, PolicyBuilder};

@@ -34,7 +34,7 @@ use serde::{Deserialize, Deserializer};
 use crate::interval::{format_seconds, parse_seconds};
 use crate::rules::{Action, RULE_IDS};
 use crate::{
-    Error, ErrorCode, Event, EventName, Inquiry, Policy, RandomSource, SeededRandom, SessionToken,
+    Error, ErrorCode, EventName, Events, Inquiry, Policy, RandomSource, SeededRandom, SessionToken,
     Status,
 };
 
@@ -386,7 +386,7 @@ impl fmt::Display for Offset {
 
 struct Observed {
     error: Option<Error>,
-    events: Vec<Event>,
+    events: Events,
     status: Option<Status>,
     deadline: Option<i64>,
     live_sessions: usize,
@@ -411,7 +411,7 @@ impl Scenario {
                 }
                 (_, None) => (
                     Some(Error::invalid_input("no inquiry was created")),
-                    Vec::new(),
+                    Events::default(),
                 ),
                 (what, Some(inquiry)) => {
                     let token = step.token.as_deref().and_then(|label| match label {
@@ -425,7 +425,7 @@ impl Scenario {
                             }
                             (None, events)
                         }
-                        Err(error) => (Some(error), Vec::new()),
+                        Err(error) => (Some(error), Events::default()),
                     }
                 }
             };
@@ -461,7 +461,7 @@ impl Scenario {
         now: DateTime<Utc>,
         token: Option<&SessionToken>,
         random: &mut dyn RandomSource,
-    ) -> Result<(Vec<Event>, Option<SessionToken>), Error> {
+    ) -> Result<(Events, Option<SessionToken>), Error> {
         Ok(match what {
             Do::Create(_) => return Err(Error::invalid_input("there is only one create")),
             Do::Act(action) => {
@@ -470,7 +470,7 @@ impl Scenario {
             }
             Do::Access => (inquiry.access(token, now)?.events, None),
             Do::Tick => (inquiry.apply_due(now), None),
-            Do::Check => (Vec::new(), None),
+            Do::Check => (Events::default(), None),
         })
     }
 

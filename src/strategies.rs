@@ -25,8 +25,8 @@ use proptest::collection::SizeRange;
 use proptest::prelude::*;
 
 use crate::{
-    Action, Error, Event, Inquiry, Policy, PolicyBuilder, RandomSource, SeededRandom, SessionId,
-    SessionToken, Status,
+    Action, Error, Event, Events, Inquiry, Policy, PolicyBuilder, RandomSource, SeededRandom,
+    SessionId, SessionToken, Status,
 };
 
 /// Any status.
@@ -317,7 +317,7 @@ impl Player {
         Player {
             inquiry,
             random,
-            events,
+            events: events.into_vec(),
             issued: Vec::new(),
             forged,
             foreign,
@@ -350,7 +350,7 @@ impl Player {
     }
 
     /// Performs one step at `now`; returns its events, or the refusal.
-    pub fn step(&mut self, step: Step, now: DateTime<Utc>) -> Result<Vec<Event>, Error> {
+    pub fn step(&mut self, step: Step, now: DateTime<Utc>) -> Result<Events, Error> {
         let events = match step {
             Step::Act(action) => {
                 let random: &mut dyn RandomSource = &mut self.random;

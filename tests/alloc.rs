@@ -5,8 +5,9 @@
 use std::alloc::System;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::store::{block_on, InquiryStore, MemoryStore};
+use inquiry_lifecycle::store::{InquiryStore, MemoryStore};
 use inquiry_lifecycle::{ErrorCode, Inquiry, Policy, SeededRandom, SessionToken};
+use pollster::block_on;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
 #[global_allocator]
@@ -34,9 +35,9 @@ fn refused_access_allocates_nothing() {
     let first = pending.start(minutes(1), &mut random).unwrap();
     let _second = pending.resume(minutes(2), &mut random).unwrap(); // supersedes the first
     let (mut finished, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
-    finished.approve(minutes(1)).unwrap();
+    let _ = finished.approve(minutes(1)).unwrap();
     let (mut redacted, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
-    redacted.redact(minutes(1)).unwrap();
+    let _ = redacted.redact(minutes(1)).unwrap();
     let (mut expired, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
 
     let cases: [(

@@ -44,7 +44,7 @@ fn t3_t4_complete_and_fail_apply_only_to_pending() {
         let refused = inquiry.act(action, min(1), &mut random).unwrap_err();
         assert_eq!(refused.code(), ErrorCode::InvalidTransition);
         let _ = inquiry.start(min(2), &mut random).unwrap();
-        inquiry.act(action, min(3), &mut random).unwrap();
+        let _ = inquiry.act(action, min(3), &mut random).unwrap();
         assert_eq!(inquiry.status(), to);
         assert_eq!(inquiry.finished_at(), Some(min(3)));
     }
@@ -78,7 +78,7 @@ fn t7_resume_of_expired_inquiry_moves_it_to_pending_with_a_new_deadline() {
         .build()
         .unwrap();
     let (mut inquiry, mut random) = created_with(&policy);
-    inquiry.expire(min(1)).unwrap();
+    let _ = inquiry.expire(min(1)).unwrap();
     let opened = inquiry.resume(min(10), &mut random).unwrap();
     assert_eq!(inquiry.status(), Status::Pending);
     assert_eq!(inquiry.deadline(), Some(min(40)));
@@ -146,7 +146,7 @@ fn t9_t10_decisions_apply_to_every_undecided_status_and_are_final() {
 #[test]
 fn t9_repeating_approve_is_a_no_op_without_event_or_revision_bump() {
     let (mut inquiry, _) = created();
-    inquiry.approve(min(1)).unwrap();
+    let _ = inquiry.approve(min(1)).unwrap();
     let before = snapshot(&inquiry);
     let events = inquiry.approve(min(2)).unwrap();
     assert!(events.is_empty());
@@ -156,7 +156,7 @@ fn t9_repeating_approve_is_a_no_op_without_event_or_revision_bump() {
 #[test]
 fn t10_decline_of_an_approved_inquiry_is_decision_final_and_changes_nothing() {
     let (mut inquiry, _) = created();
-    inquiry.approve(min(1)).unwrap();
+    let _ = inquiry.approve(min(1)).unwrap();
     let before = snapshot(&inquiry);
     let refused = inquiry.decline(min(2)).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::DecisionFinal);
@@ -277,7 +277,7 @@ fn e3_deadline_follows_created_then_started_and_is_none_when_finished() {
     assert_eq!(inquiry.deadline(), Some(hours(2)));
     let _ = inquiry.start(min(30), &mut random).unwrap();
     assert_eq!(inquiry.deadline(), Some(min(90)));
-    inquiry.complete(min(40)).unwrap();
+    let _ = inquiry.complete(min(40)).unwrap();
     assert_eq!(inquiry.deadline(), None);
 }
 
@@ -349,7 +349,7 @@ fn e6_an_earlier_now_is_taken_as_the_last_change() {
 fn e7_explicit_expire_ends_every_session_and_can_be_resumed() {
     let (mut inquiry, mut random) = created();
     let opened = inquiry.start(min(1), &mut random).unwrap();
-    inquiry.access(Some(&opened.token), min(2)).unwrap();
+    let _ = inquiry.access(Some(&opened.token), min(2)).unwrap();
     let events = inquiry.expire(min(3)).unwrap();
     assert_eq!(
         names(&events),
@@ -363,7 +363,7 @@ fn e7_explicit_expire_ends_every_session_and_can_be_resumed() {
 #[test]
 fn e8_a_refused_action_does_not_apply_a_due_expiry() {
     let (mut inquiry, _) = created();
-    inquiry.approve(min(1)).unwrap();
+    let _ = inquiry.approve(min(1)).unwrap();
     let (mut live, _) = created();
     let before = snapshot(&live);
     let refused = live.complete(hours(30)).unwrap_err();
@@ -404,7 +404,7 @@ fn s2_tokens_are_256_bits_digest_only_and_never_shown() {
     assert!(stored.contains("token_digest"));
     assert!(!format!("{:?}", opened).contains(text.as_str()));
     assert!(!format!("{:?}", inquiry).contains(text.as_str()));
-    inquiry.access(Some(&opened.token), min(2)).unwrap();
+    let _ = inquiry.access(Some(&opened.token), min(2)).unwrap();
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn s2_two_tokens_from_a_secure_source_differ() {
 fn s3_s4_a_new_session_supersedes_unused_ones_but_not_active_ones() {
     let (mut inquiry, mut random) = created();
     let first = inquiry.start(min(1), &mut random).unwrap();
-    inquiry.access(Some(&first.token), min(2)).unwrap();
+    let _ = inquiry.access(Some(&first.token), min(2)).unwrap();
     let unused = inquiry.resume(min(3), &mut random).unwrap();
     let third = inquiry.resume(min(4), &mut random).unwrap();
     assert_eq!(
@@ -438,8 +438,8 @@ fn s3_s4_a_new_session_supersedes_unused_ones_but_not_active_ones() {
             .code(),
         ErrorCode::SessionExpired
     );
-    inquiry.access(Some(&first.token), min(5)).unwrap();
-    inquiry.access(Some(&third.token), min(5)).unwrap();
+    let _ = inquiry.access(Some(&first.token), min(5)).unwrap();
+    let _ = inquiry.access(Some(&third.token), min(5)).unwrap();
 }
 
 #[test]
@@ -460,8 +460,8 @@ fn s5_an_unused_session_expires_after_the_ttl_a_used_one_lives_to_its_deadline()
         ErrorCode::SessionExpired
     );
     let used = inquiry.resume(min(20), &mut random).unwrap();
-    inquiry.access(Some(&used.token), min(21)).unwrap();
-    inquiry.access(Some(&used.token), min(100)).unwrap();
+    let _ = inquiry.access(Some(&used.token), min(21)).unwrap();
+    let _ = inquiry.access(Some(&used.token), min(100)).unwrap();
     assert_eq!(inquiry.sessions()[1].expires_at(), min(120));
 }
 
@@ -474,7 +474,7 @@ fn s5_a_later_deadline_does_not_extend_an_older_session() {
         .unwrap();
     let (mut inquiry, mut random) = created_with(&policy);
     let early = inquiry.resume(min(10), &mut random).unwrap();
-    inquiry.access(Some(&early.token), min(11)).unwrap();
+    let _ = inquiry.access(Some(&early.token), min(11)).unwrap();
     let _ = inquiry.start(min(20), &mut random).unwrap();
     assert_eq!(inquiry.deadline(), Some(min(20) + TimeDelta::hours(5)));
     assert_eq!(
@@ -499,7 +499,7 @@ fn s6_every_session_ends_when_the_inquiry_leaves_the_live_statuses() {
     ] {
         let (mut inquiry, mut random) = created();
         let opened = inquiry.start(min(1), &mut random).unwrap();
-        inquiry.act(action, min(2), &mut random).unwrap();
+        let _ = inquiry.act(action, min(2), &mut random).unwrap();
         assert!(inquiry.sessions().iter().all(|s| !s.is_live()), "{action}");
         assert!(inquiry.access(Some(&opened.token), min(3)).is_err());
     }
@@ -511,7 +511,7 @@ fn s7_at_most_25_records_the_oldest_live_session_goes_when_all_are_live() {
     let mut tokens = Vec::new();
     for i in 0..25 {
         let opened = inquiry.resume(min(2 * i), &mut random).unwrap();
-        inquiry.access(Some(&opened.token), min(2 * i + 1)).unwrap();
+        let _ = inquiry.access(Some(&opened.token), min(2 * i + 1)).unwrap();
         tokens.push(opened.token);
     }
     assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
@@ -533,7 +533,7 @@ fn s7_at_most_25_records_the_oldest_live_session_goes_when_all_are_live() {
         ErrorCode::InvalidToken,
         "a token whose record is gone"
     );
-    inquiry.access(Some(&tokens[1]), min(61)).unwrap();
+    let _ = inquiry.access(Some(&tokens[1]), min(61)).unwrap();
 }
 
 #[test]
@@ -590,7 +590,7 @@ fn access_table_expired_finished_and_redacted_refuse_every_token() {
     for (end, code) in cases {
         let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
         let opened = inquiry.start(min(1), &mut random).unwrap();
-        inquiry.act(end, min(5), &mut random).unwrap();
+        let _ = inquiry.act(end, min(5), &mut random).unwrap();
         for token in [None, Some(&opened.token), Some(&forged)] {
             assert_eq!(inquiry.access(token, min(6)).unwrap_err().code(), code);
         }
@@ -778,7 +778,7 @@ fn t4_t8_fail_and_mark_for_review_record_their_events_and_times() {
     let events = inquiry.mark_for_review(min(3)).unwrap();
     assert_eq!(names(&events), [EventName::InquiryMarkedForReview]);
     assert_eq!(inquiry.reviewed_at(), Some(min(3)));
-    inquiry.decline(min(4)).unwrap();
+    let _ = inquiry.decline(min(4)).unwrap();
     assert_eq!(inquiry.decided_at(), Some(min(4)));
     assert_eq!(inquiry.status(), Status::Declined);
 }
@@ -786,7 +786,7 @@ fn t4_t8_fail_and_mark_for_review_record_their_events_and_times() {
 #[test]
 fn t7_records_when_an_expired_inquiry_was_resumed() {
     let (mut inquiry, mut random) = created();
-    inquiry.expire(min(1)).unwrap();
+    let _ = inquiry.expire(min(1)).unwrap();
     let _ = inquiry.resume(min(2), &mut random).unwrap();
     assert_eq!(inquiry.resumed_at(), Some(min(2)));
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 fn busy_inquiry() -> Inquiry {
     let (mut inquiry, mut random) = created();
     let opened = inquiry.start(min(1), &mut random).unwrap();
-    inquiry.access(Some(&opened.token), min(2)).unwrap();
+    let _ = inquiry.access(Some(&opened.token), min(2)).unwrap();
     let _ = inquiry.resume(min(3), &mut random).unwrap();
     inquiry
 }
@@ -46,7 +46,7 @@ fn statuses_and_error_codes_serialize_as_wire_names() {
 #[test]
 fn approved_without_a_decision_time_is_refused() {
     let (mut inquiry, _) = created();
-    inquiry.approve(min(1)).unwrap();
+    let _ = inquiry.approve(min(1)).unwrap();
     let mut value = serde_json::to_value(&inquiry).unwrap();
     value["decided_at"] = Value::Null;
     assert!(refused(value).contains("decided_at"));
@@ -85,7 +85,7 @@ fn more_than_25_session_records_are_refused() {
 fn a_live_session_on_a_finished_inquiry_is_refused() {
     let (mut inquiry, mut random) = created();
     let _ = inquiry.start(min(1), &mut random).unwrap();
-    inquiry.complete(min(2)).unwrap();
+    let _ = inquiry.complete(min(2)).unwrap();
     let mut value = serde_json::to_value(&inquiry).unwrap();
     value["sessions"][0]["expired_at"] = Value::Null;
     assert!(refused(value).contains("S6"));
@@ -131,7 +131,66 @@ fn events_round_trip() {
     let value = serde_json::to_value(&opened.events[0]).unwrap();
     assert_eq!(value["name"], json!("inquiry.started"));
     assert_eq!(value["status_before"], json!("created"));
+    assert_eq!(value["id"], json!(opened.events[0].id().to_string()));
 }
+
+/// Events are a contract that can grow: an event written by a later version, with fields
+/// this one does not know, still loads, and keeps every field this version knows.
+#[test]
+fn an_event_with_fields_this_version_does_not_know_still_loads() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    let event = &opened.events[1];
+    let mut value = serde_json::to_value(event).unwrap();
+    value["region"] = json!("eu-west");
+    value["payload"] = json!({ "data": { "nested": [1, 2, 3] } });
+    let loaded: Event = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(&loaded, event);
+    // An event stored without its id (as 0.1 wrote them) loads too.
+    value.as_object_mut().unwrap().remove("id");
+    assert_eq!(&serde_json::from_value::<Event>(value).unwrap(), event);
+    // A stored batch of events, as an outbox row or a log keeps them.
+    let batch = serde_json::to_value(&opened.events).unwrap();
+    let loaded: Events = serde_json::from_value(batch).unwrap();
+    assert_eq!(loaded, opened.events);
+}
+
+#[test]
+fn an_event_whose_id_is_not_its_own_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let opened = inquiry.start(min(1), &mut random).unwrap();
+    let mut value = serde_json::to_value(&opened.events[0]).unwrap();
+    value["id"] = json!(opened.events[1].id().to_string());
+    let message = serde_json::from_value::<Event>(value)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("invalid_input"), "{message}");
+    assert!(message.contains("is not the id of"), "{message}");
+}
+
+/// Event ids are a pure function of inquiry id and sequence, the same in every version:
+/// these values are pinned so that a change to the function cannot go unnoticed.
+#[test]
+fn event_ids_are_pinned() {
+    let inquiry = InquiryId::parse("inq_RQ4jHMYx8wHMCSjQ2M43jf4r").unwrap();
+    let ids: Vec<String> = [1, 2, 1000]
+        .into_iter()
+        .map(|sequence| EventId::of(inquiry, sequence).to_string())
+        .collect();
+    assert_eq!(ids, PINNED_EVENT_IDS);
+    let other = InquiryId::parse("inq_RQ4jHMYx8wHMCSjQ2M43jf4s").unwrap();
+    assert_ne!(EventId::of(other, 1), EventId::of(inquiry, 1));
+}
+
+/// Computed independently of this crate, with Python's hashlib:
+/// `A = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"`;
+/// `d = hashlib.sha256(b"inquiry-lifecycle event id\0" + b"inq_RQ4jHMYx8wHMCSjQ2M43jf4r" + s.to_bytes(8, "big")).digest()`;
+/// `"evt_" + bytes(A[b % 62] for b in d[:24]).decode()` for `s` in 1, 2, 1000.
+const PINNED_EVENT_IDS: [&str; 3] = [
+    "evt_QkxpTCBBZwB0Gjgita1rbI9O",
+    "evt_W4YIRthwnCAljEG1oeN9bgv1",
+    "evt_ZM7CWRmvAsPScKzL2nnZQSOk",
+];
 
 #[test]
 fn a_created_inquiry_whose_deadline_precedes_its_last_change_is_refused() {
@@ -182,7 +241,7 @@ fn each_status_requires_its_timestamp() {
     let mut build = |actions: &[Action]| {
         let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
         for action in actions {
-            inquiry.act(*action, min(1), &mut random).unwrap();
+            let _ = inquiry.act(*action, min(1), &mut random).unwrap();
         }
         serde_json::to_value(&inquiry).unwrap()
     };
@@ -222,7 +281,7 @@ fn exactly_25_session_records_are_accepted() {
 fn a_session_outside_the_inquirys_lifetime_is_refused() {
     let (mut inquiry, mut random) = created();
     let opened = inquiry.start(min(5), &mut random).unwrap();
-    inquiry.access(Some(&opened.token), min(6)).unwrap();
+    let _ = inquiry.access(Some(&opened.token), min(6)).unwrap();
     let base = serde_json::to_value(&inquiry).unwrap();
     for (field, at) in [
         ("created_at", "2025-12-31T23:59:00Z"),
@@ -240,7 +299,7 @@ fn a_session_outside_the_inquirys_lifetime_is_refused() {
 fn a_session_record_that_contradicts_itself_is_refused() {
     let (mut inquiry, mut random) = created();
     let _ = inquiry.start(min(5), &mut random).unwrap();
-    inquiry.complete(min(6)).unwrap();
+    let _ = inquiry.complete(min(6)).unwrap();
     let base = serde_json::to_value(&inquiry).unwrap();
     let ends_at = base["sessions"][0]["ends_at"].clone();
     for (field, at, needle) in [

@@ -8,6 +8,52 @@ async fn memory_store_passes_the_conformance_suite() {
     suite::run(MemoryStore::new).await.unwrap();
 }
 
+/// A store picked at run time, behind `Box<dyn DynStore>`, keeps the whole contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_store_chosen_at_run_time_passes_the_conformance_suite() {
+    use inquiry_lifecycle::store::DynStore;
+    suite::run(|| Box::new(MemoryStore::new()) as Box<dyn DynStore>)
+        .await
+        .unwrap();
+}
+
+/// `act` hands back what the action returned: start's token opens the flow, and the
+/// returned inquiry is the one stored.
+#[tokio::test(flavor = "current_thread")]
+async fn act_hands_back_the_token_that_start_made_and_the_saved_inquiry() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use inquiry_lifecycle::store::{act, InquiryStore};
+    use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
+    let store = MemoryStore::new();
+    let mut random = SeededRandom::new(1);
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let (inquiry, created) = Inquiry::create(&Policy::default(), t0, &mut random);
+    store.insert(&inquiry, &created).await.unwrap();
+    let started = act(&store, inquiry.id(), 3, |i| i.start(t0, &mut random))
+        .await
+        .unwrap();
+    assert_eq!(started.inquiry.status(), Status::Pending);
+    assert_eq!(started.inquiry.revision(), 2);
+    let stored = store.load(inquiry.id()).await.unwrap().unwrap();
+    assert_eq!(stored, started.inquiry);
+    let token = started.outcome.token;
+    let later = t0 + TimeDelta::minutes(1);
+    let granted = act(&store, inquiry.id(), 3, |i| i.access(Some(&token), later))
+        .await
+        .unwrap();
+    assert_eq!(granted.outcome.session_id, Some(started.outcome.session_id));
+    assert_eq!(
+        granted.outcome.events[0].name.as_str(),
+        "inquiry-session.started"
+    );
+    // A no-op saves nothing and hands back the inquiry as loaded.
+    let again = act(&store, inquiry.id(), 3, |i| i.access(Some(&token), later))
+        .await
+        .unwrap();
+    assert!(again.outcome.events.is_empty());
+    assert_eq!(again.inquiry.revision(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_loses_no_update_under_heavy_contention() {
     let store = std::sync::Arc::new(MemoryStore::new());
@@ -27,6 +73,12 @@ enum Fault {
     DueLatestFirst,
     /// `due` lists what will be due at any time, not only by `now`.
     DueIgnoresNow,
+    /// `claim_outbox` hands out events another publisher holds.
+    ClaimIgnoresLeases,
+    /// `claim_outbox` leases forever: a dead publisher's events never come back.
+    LeaseNeverEnds,
+    /// `ack_outbox` removes nothing.
+    AckForgets,
 }
 
 /// The memory store with one fault.
@@ -34,9 +86,10 @@ struct Broken(MemoryStore, Fault);
 
 mod broken {
     use super::{Broken, Fault};
-    use chrono::{DateTime, Utc};
-    use inquiry_lifecycle::store::{block_on, InquiryStore, StoreError};
+    use chrono::{DateTime, TimeDelta, Utc};
+    use inquiry_lifecycle::store::{InquiryStore, StoreError};
     use inquiry_lifecycle::{Event, Inquiry, InquiryId};
+    use pollster::block_on;
     use std::future::{ready, Future};
 
     impl Broken {
@@ -99,11 +152,32 @@ mod broken {
             });
             ready(listed)
         }
-        fn take_outbox(
+        fn claim_outbox(
             &self,
+            now: DateTime<Utc>,
+            lease: TimeDelta,
             limit: usize,
         ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send {
-            self.0.take_outbox(limit)
+            let (now, lease) = match self.1 {
+                // Claims as if every lease had run out, and leases until `now + lease`.
+                Fault::ClaimIgnoresLeases => {
+                    let year = TimeDelta::days(365);
+                    (now + year, lease - year)
+                }
+                Fault::LeaseNeverEnds => (now, TimeDelta::days(365)),
+                _ => (now, lease),
+            };
+            self.0.claim_outbox(now, lease, limit)
+        }
+        fn ack_outbox(
+            &self,
+            events: &[Event],
+        ) -> impl Future<Output = Result<(), StoreError>> + Send {
+            let acked = match self.1 {
+                Fault::AckForgets => &[],
+                _ => events,
+            };
+            self.0.ack_outbox(acked)
         }
     }
 }
@@ -118,6 +192,15 @@ async fn the_suite_catches_each_broken_store() {
         (Fault::NoCompareAndSwap, "stale save"),
         (Fault::DueLatestFirst, "due at 01:04 listed"),
         (Fault::DueIgnoresNow, "due at 01:04 listed"),
+        (
+            Fault::ClaimIgnoresLeases,
+            "during the lease another claim returned",
+        ),
+        (
+            Fault::LeaseNeverEnds,
+            "after the lease the next claim returned",
+        ),
+        (Fault::AckForgets, "acknowledged events were claimed again"),
     ];
     for (fault, expected) in cases {
         let failure = suite::run(|| Broken(MemoryStore::new(), fault))
@@ -144,8 +227,9 @@ async fn the_suite_catches_lost_updates_under_contention() {
 #[test]
 fn memory_store_counts_what_it_holds() {
     use chrono::TimeZone;
-    use inquiry_lifecycle::store::{block_on, InquiryStore};
+    use inquiry_lifecycle::store::InquiryStore;
     use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+    use pollster::block_on;
     let store = MemoryStore::new();
     assert!(store.is_empty());
     assert_eq!(store.len(), 0);

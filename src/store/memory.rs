@@ -1,12 +1,12 @@
 //! A thread-safe in-memory store with an expiry index.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::{ready, Future};
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{InquiryStore, StoreError};
 use crate::{Event, Inquiry, InquiryId};
@@ -18,7 +18,7 @@ const SHARDS: usize = 16;
 ///
 /// Thread-safe, and calls on different inquiries mostly run side by side: the inquiries
 /// are spread by id over 16 independently locked shards, copies are made and freed outside
-/// any lock, and the one shared lock, the outbox's, covers only appending and draining
+/// any lock, and the one shared lock, the outbox's, covers only appending, leasing and acknowledging
 /// events. No lock is held across an `await`: every call completes at once.
 ///
 /// Each shard keeps an index ordered by next due instant: [`due`](InquiryStore::due) finds
@@ -27,9 +27,9 @@ const SHARDS: usize = 16;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     shards: [Mutex<Shard>; SHARDS],
-    /// Committed events, oldest first. Appended while the inquiry's shard is locked, so an
-    /// inquiry's events enter in the order its saves were accepted.
-    outbox: Mutex<VecDeque<Event>>,
+    /// Committed events not yet acknowledged. Appended while the inquiry's shard is locked,
+    /// so an inquiry's events enter in the order its saves were accepted.
+    outbox: Mutex<Outbox>,
     /// Picks an id's shard; keyed at random per store, like `HashMap`'s own hashing.
     hasher: RandomState,
 }
@@ -47,6 +47,60 @@ struct Stored {
     /// Behind `Arc` so that copies are made and dropped outside the lock.
     inquiry: Arc<Inquiry>,
     due: Option<DateTime<Utc>>,
+}
+
+/// The outbox: committed events by position (oldest first), each leased or not.
+#[derive(Debug, Default)]
+struct Outbox {
+    next_position: u64,
+    entries: BTreeMap<u64, OutboxEntry>,
+    /// Where each event is, by inquiry and sequence, for acknowledgements.
+    positions: HashMap<(InquiryId, u64), u64>,
+}
+
+#[derive(Debug)]
+struct OutboxEntry {
+    event: Event,
+    /// Held by a publisher until then; claimable again from then on.
+    leased_until: Option<DateTime<Utc>>,
+}
+
+impl Outbox {
+    fn append(&mut self, events: Vec<Event>) {
+        for event in events {
+            let position = self.next_position;
+            self.next_position += 1;
+            self.positions
+                .insert((event.inquiry_id, event.sequence), position);
+            let entry = OutboxEntry {
+                event,
+                leased_until: None,
+            };
+            self.entries.insert(position, entry);
+        }
+    }
+
+    /// Leases up to `limit` entries free at `now` until `until`, oldest first.
+    fn claim(&mut self, now: DateTime<Utc>, until: DateTime<Utc>, limit: usize) -> Vec<Event> {
+        let free = self
+            .entries
+            .values_mut()
+            .filter(|entry| entry.leased_until.is_none_or(|end| end <= now));
+        free.take(limit)
+            .map(|entry| {
+                entry.leased_until = Some(until);
+                entry.event.clone()
+            })
+            .collect()
+    }
+
+    fn ack(&mut self, events: &[Event]) {
+        for event in events {
+            if let Some(position) = self.positions.remove(&(event.inquiry_id, event.sequence)) {
+                self.entries.remove(&position);
+            }
+        }
+    }
 }
 
 /// A write prepared outside the lock: what to keep, and the events to publish.
@@ -104,7 +158,7 @@ impl MemoryStore {
         if let Some(due) = due {
             shard.due_index.insert((due, id));
         }
-        lock(&self.outbox).extend(write.events);
+        lock(&self.outbox).append(write.events);
         old.map(|old| old.inquiry)
     }
 }
@@ -192,12 +246,20 @@ impl InquiryStore for MemoryStore {
         ready(Ok(ids))
     }
 
-    fn take_outbox(
+    fn claim_outbox(
         &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send {
-        let mut outbox = lock(&self.outbox);
-        let count = limit.min(outbox.len());
-        ready(Ok(outbox.drain(..count).collect()))
+        let until = now
+            .checked_add_signed(lease)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        ready(Ok(lock(&self.outbox).claim(now, until, limit)))
+    }
+
+    fn ack_outbox(&self, events: &[Event]) -> impl Future<Output = Result<(), StoreError>> + Send {
+        lock(&self.outbox).ack(events);
+        ready(Ok(()))
     }
 }

@@ -4,15 +4,16 @@
 //! The library stays pure; a store is where the embedding service keeps inquiries. The
 //! contract ([`InquiryStore`]) is small: load by id, insert, save with compare-and-swap on
 //! the [revision](crate::Inquiry::revision) together with the call's events (an outbox: the
-//! events are committed with the state or not at all), list what is due, and hand the
-//! committed events to a publisher.
+//! events are committed with the state or not at all), list what is due, and lease the
+//! committed events to publishers, at least once.
 //!
 //! The methods are `async` (returning `Send` futures), because most embedding services run
 //! on tokio and their database clients are asynchronous; see `docs/DESIGN.md`.
 //!
 //! ```
-//! # tokio_test_block_on(async {
-//! use chrono::{TimeZone, Utc};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use chrono::{TimeDelta, TimeZone, Utc};
 //! use inquiry_lifecycle::store::{act, InquiryStore, MemoryStore};
 //! use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
 //!
@@ -23,17 +24,25 @@
 //! store.insert(&inquiry, &events).await?;
 //!
 //! // Load, act, save with compare-and-swap, retrying on conflict.
-//! let events = act(&store, inquiry.id(), 3, |inquiry| inquiry.expire(t0)).await?;
-//! assert_eq!(events.len(), 1);
-//! assert_eq!(store.load(inquiry.id()).await?.unwrap().status(), Status::Expired);
-//! assert_eq!(store.take_outbox(10).await?.len(), 2); // inquiry.created, inquiry.expired
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     inquiry_lifecycle::store::block_on(f)
+//! let acted = act(&store, inquiry.id(), 3, |inquiry| inquiry.expire(t0)).await?;
+//! assert_eq!(acted.outcome.len(), 1);
+//! assert_eq!(acted.inquiry.status(), Status::Expired);
+//!
+//! // A publisher leases the committed events, delivers them, then acknowledges them.
+//! let lease = TimeDelta::seconds(30);
+//! let claimed = store.claim_outbox(t0, lease, 10).await?;
+//! assert_eq!(claimed.len(), 2); // inquiry.created, inquiry.expired
+//! // ... deliver each, de-duplicated downstream by `event.id()` ...
+//! store.ack_outbox(&claimed).await?;
+//! assert!(store.claim_outbox(t0 + lease, lease, 10).await?.is_empty());
+//! # Ok(())
 //! # }
 //! ```
+//!
+//! A service that picks its store at run time (memory or a database, from configuration)
+//! holds it as a `Box<dyn` [`DynStore`]`>`; [`act`] and [`sweep`] take that too.
 
+mod dynamic;
 mod memory;
 #[cfg(feature = "store-suite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "store-suite")))]
@@ -41,10 +50,11 @@ pub mod suite;
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::{Error, Event, Inquiry, InquiryId};
+use crate::{Error, Event, Events, Granted, Inquiry, InquiryId, Opened, Outcome};
 
+pub use dynamic::DynStore;
 pub use memory::MemoryStore;
 
 /// Why a store call failed.
@@ -85,6 +95,13 @@ pub enum StoreError {
 ///
 /// Every method is atomic. `save` is compare-and-swap: it writes only if the stored
 /// revision equals `expected`, and commits `events` to the outbox in the same step.
+///
+/// **The outbox delivers at least once.** [`claim_outbox`](InquiryStore::claim_outbox)
+/// leases committed events to one publisher: for the lease they are invisible to every other
+/// claim. [`ack_outbox`](InquiryStore::ack_outbox) removes delivered events for good. An
+/// event whose lease ran out unacknowledged (its publisher died, or gave up) is claimed
+/// again by the next publisher, with the same [`Event::id`], so receivers drop duplicates by
+/// it. See `docs/DESIGN.md` for the exact guarantee.
 pub trait InquiryStore: Send + Sync {
     /// The inquiry with this id, if stored. A record that fails validation is
     /// [`StoreError::Corrupt`].
@@ -129,11 +146,21 @@ pub trait InquiryStore: Send + Sync {
         self.due(now, limit)
     }
 
-    /// Removes and returns up to `limit` committed events, oldest first, for publishing.
-    fn take_outbox(
+    /// Leases up to `limit` committed events that nobody holds at `now`, oldest first, to
+    /// the caller until `now + lease`: no other claim returns them before then. Events of
+    /// one inquiry come in sequence order. Deliver them, then
+    /// [`ack_outbox`](InquiryStore::ack_outbox) them; an event not acknowledged by the end
+    /// of its lease is claimed again.
+    fn claim_outbox(
         &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+
+    /// Removes these events from the outbox for good: they were delivered. Events already
+    /// removed are skipped, so acknowledging twice is harmless.
+    fn ack_outbox(&self, events: &[Event]) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Why [`act`] failed.
@@ -151,30 +178,98 @@ pub enum ActError {
     GaveUp(usize),
 }
 
+/// What an operation on an inquiry hands back: something holding the call's events, and
+/// perhaps more (a token, a session id). [`act`] saves the events with the inquiry.
+pub trait Change {
+    /// The events the call yielded, in order; none for a no-op.
+    fn events(&self) -> &[Event];
+}
+
+impl Change for Events {
+    fn events(&self) -> &[Event] {
+        self
+    }
+}
+
+impl Change for Opened {
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
+impl Change for Granted {
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
+impl Change for Outcome {
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
+/// What [`act`] did: the operation's own result (an [`Opened`] with its token, a
+/// [`Granted`], the [`Events`]) and the inquiry as it now stands in the store.
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "the outcome may hold a token that is handed out only once"]
+pub struct Acted<T> {
+    /// What the operation returned. Its events are in the outbox already.
+    pub outcome: T,
+    /// The inquiry as saved (as loaded, for a no-op).
+    pub inquiry: Inquiry,
+}
+
 /// Loads the inquiry, applies `operation`, and saves it with compare-and-swap together
 /// with the events, retrying up to `attempts` times when a concurrent change wins. Returns
-/// the events, which are in the outbox already. A no-op (no events) saves nothing.
+/// what the operation returned (so a start or resume hands back its token) and the inquiry
+/// as saved. A no-op (no events) saves nothing.
 ///
 /// `operation` may run more than once: it must only act on the inquiry it is given.
-pub async fn act<S, F>(
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use inquiry_lifecycle::store::{act, InquiryStore, MemoryStore};
+/// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
+///
+/// let store = MemoryStore::new();
+/// let mut random = SeededRandom::new(1);
+/// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random);
+/// store.insert(&inquiry, &events).await?;
+///
+/// let started = act(&store, inquiry.id(), 3, |inquiry| inquiry.start(t0, &mut random)).await?;
+/// let token = started.outcome.token; // hand it to the person, once
+/// assert_eq!(started.inquiry.status(), Status::Pending);
+/// let later = t0 + TimeDelta::minutes(1);
+/// let opened = act(&store, inquiry.id(), 3, |inquiry| inquiry.access(Some(&token), later)).await?;
+/// assert_eq!(opened.outcome.events[0].name.as_str(), "inquiry-session.started");
+/// # Ok(())
+/// # }
+/// ```
+pub async fn act<S, T, F>(
     store: &S,
     id: InquiryId,
     attempts: usize,
     mut operation: F,
-) -> Result<Vec<Event>, ActError>
+) -> Result<Acted<T>, ActError>
 where
-    S: InquiryStore,
-    F: FnMut(&mut Inquiry) -> Result<Vec<Event>, Error> + Send,
+    S: InquiryStore + ?Sized,
+    T: Change,
+    F: FnMut(&mut Inquiry) -> Result<T, Error> + Send,
 {
     for _ in 0..attempts {
         let mut inquiry = store.load(id).await?.ok_or(StoreError::NotFound(id))?;
         let expected = inquiry.revision();
-        let events = operation(&mut inquiry)?;
-        if events.is_empty() {
-            return Ok(events);
+        let outcome = operation(&mut inquiry)?;
+        if outcome.events().is_empty() {
+            return Ok(Acted { outcome, inquiry });
         }
-        match store.save(&inquiry, expected, &events).await {
-            Ok(()) => return Ok(events),
+        match store.save(&inquiry, expected, outcome.events()).await {
+            Ok(()) => return Ok(Acted { outcome, inquiry }),
             Err(StoreError::Conflict { .. }) => continue,
             Err(error) => return Err(error.into()),
         }
@@ -182,39 +277,17 @@ where
     Err(ActError::GaveUp(attempts))
 }
 
-/// Applies what is due at `now` to up to `limit` due inquiries (E5); returns their events.
-pub async fn sweep<S: InquiryStore>(
+/// Applies what is due at `now` to up to `limit` due inquiries (E5); returns their events,
+/// which are in the outbox already.
+pub async fn sweep<S: InquiryStore + ?Sized>(
     store: &S,
     now: DateTime<Utc>,
     limit: usize,
-) -> Result<Vec<Event>, ActError> {
+) -> Result<Events, ActError> {
     let mut events = Vec::new();
     for id in store.claim_due(now, limit).await? {
-        events.extend(act(store, id, 3, |inquiry| Ok(inquiry.apply_due(now))).await?);
+        let acted = act(store, id, 3, |inquiry| Ok(inquiry.apply_due(now))).await?;
+        events.extend(acted.outcome);
     }
-    Ok(events)
-}
-
-/// Runs a future whose store calls never wait (as [`MemoryStore`]'s never do) to completion
-/// on the current thread; for examples, tests and synchronous callers of the memory store.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    use std::pin::pin;
-    use std::sync::Arc;
-    use std::task::{Context, Poll, Wake, Waker};
-
-    struct ThreadWaker(std::thread::Thread);
-    impl Wake for ThreadWaker {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
-    let mut context = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        match future.as_mut().poll(&mut context) {
-            Poll::Ready(output) => return output,
-            Poll::Pending => std::thread::park(),
-        }
-    }
+    Ok(events.into())
 }

@@ -13,8 +13,10 @@
 //!
 //! It checks insert and load, compare-and-swap conflicts, that no update is lost under
 //! concurrent writers (the final revision equals the number of accepted changes, and each
-//! accepted change's events reach the outbox exactly once), and the order and limit of the
-//! due listing. [`check_corrupt_record`] checks that a record planted by the caller that
+//! accepted change's events reach the outbox exactly once), the order and limit of the
+//! due listing, and the outbox's at-least-once delivery: a publisher that claims and dies
+//! leaves its events to the next one ([`publisher_dies_and_the_next_delivers`]), and two
+//! publishers never hold the same event at once ([`publishers_never_share_an_event`]). [`check_corrupt_record`] checks that a record planted by the caller that
 //! fails validation is reported as [`StoreError::Corrupt`].
 
 use std::collections::BTreeMap;
@@ -24,7 +26,10 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 use super::{act, ActError, InquiryStore, StoreError};
-use crate::{Event, Inquiry, InquiryId, Policy, SeededRandom};
+use crate::{Event, EventId, Inquiry, InquiryId, Policy, SeededRandom};
+
+/// The lease the suite's publishers take.
+const LEASE: TimeDelta = TimeDelta::seconds(30);
 
 /// A property of the contract that a store broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +71,8 @@ where
     compare_and_swap(&make()).await?;
     no_lost_update(Arc::new(make()), 4, 50).await?;
     due_listing(&make()).await?;
+    publisher_dies_and_the_next_delivers(&make()).await?;
+    publishers_never_share_an_event(Arc::new(make())).await?;
     Ok(())
 }
 
@@ -88,9 +95,9 @@ pub async fn insert_and_load<S: InquiryStore>(store: &S) -> Result<(), SuiteFail
         matches!(again, Err(StoreError::Duplicate(_))),
         "a duplicate insert answered {again:?}"
     );
-    let outbox = store.take_outbox(100).await.map_err(backend)?;
+    let outbox = drain(store).await?;
     ensure!(
-        outbox == events,
+        events == outbox,
         "the outbox holds {outbox:?}, expected the creation events once"
     );
     Ok(())
@@ -105,6 +112,7 @@ pub async fn compare_and_swap<S: InquiryStore>(store: &S) -> Result<(), SuiteFai
     let mut second = inquiry.clone();
     let first_events = first.start(t0(), &mut random).map_err(backend)?.events;
     let second_events = second.expire(t0()).map_err(backend)?;
+    let first_events = first_events.into_vec();
     store
         .save(&first, 1, &first_events)
         .await
@@ -126,7 +134,7 @@ pub async fn compare_and_swap<S: InquiryStore>(store: &S) -> Result<(), SuiteFai
         stored.as_ref() == Some(&first),
         "a refused save overwrote the record"
     );
-    let outbox = store.take_outbox(100).await.map_err(backend)?;
+    let outbox = drain(store).await?;
     let expected: Vec<Event> = events.into_iter().chain(first_events).collect();
     ensure!(
         outbox == expected,
@@ -160,7 +168,7 @@ pub async fn no_lost_update<S: InquiryStore + 'static>(
                 let id = ids[change % ids.len()];
                 let now = t0() + TimeDelta::seconds(change as i64);
                 let result = act(store.as_ref(), id, 1_000, |inquiry| {
-                    inquiry.resume(now, &mut random).map(|opened| opened.events)
+                    inquiry.resume(now, &mut random)
                 })
                 .await;
                 match result {
@@ -178,14 +186,7 @@ pub async fn no_lost_update<S: InquiryStore + 'static>(
             *accepted.entry(id).or_default() += count;
         }
     }
-    let mut outbox = Vec::new();
-    loop {
-        let batch = store.take_outbox(1_000).await.map_err(backend)?;
-        if batch.is_empty() {
-            break;
-        }
-        outbox.extend(batch);
-    }
+    let outbox = drain(store.as_ref()).await?;
     for id in ids {
         let stored = store
             .load(id)
@@ -245,6 +246,7 @@ pub async fn due_listing<S: InquiryStore>(store: &S) -> Result<(), SuiteFailure>
         "nothing is due at creation"
     );
     let swept = super::sweep(store, at, 100).await.map_err(backend)?;
+    let _published = drain(store).await?;
     ensure!(
         swept.len() == 5,
         "sweeping expired {} inquiries, expected 5",
@@ -267,6 +269,142 @@ pub async fn check_corrupt_record<S: InquiryStore>(
     ensure!(
         matches!(loaded, Err(StoreError::Corrupt { .. })),
         "loading a corrupt record answered {loaded:?}"
+    );
+    Ok(())
+}
+
+/// Claims and acknowledges every event in the outbox, as one publisher that delivers
+/// everything it gets; returns them in the order claimed.
+pub async fn drain<S: InquiryStore + ?Sized>(store: &S) -> Result<Vec<Event>, SuiteFailure> {
+    let mut all = Vec::new();
+    loop {
+        let batch = store
+            .claim_outbox(t0(), LEASE, 1_000)
+            .await
+            .map_err(backend)?;
+        if batch.is_empty() {
+            return Ok(all);
+        }
+        store.ack_outbox(&batch).await.map_err(backend)?;
+        all.extend(batch);
+    }
+}
+
+/// At least once: a publisher claims events and dies before acknowledging them. Until its
+/// lease ends nobody else gets them; from then on the next publisher claims the same events
+/// (same ids, same order), delivers and acknowledges them, and they are gone for good.
+pub async fn publisher_dies_and_the_next_delivers<S: InquiryStore>(
+    store: &S,
+) -> Result<(), SuiteFailure> {
+    let mut random = SeededRandom::new(5);
+    let (mut inquiry, created) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    store.insert(&inquiry, &created).await.map_err(backend)?;
+    let started = inquiry.start(t0(), &mut random).map_err(backend)?;
+    store
+        .save(&inquiry, 1, &started.events)
+        .await
+        .map_err(backend)?;
+    let committed: Vec<Event> = created.into_iter().chain(started.events).collect();
+
+    // The first publisher claims two of the three events, then dies.
+    let dying = store.claim_outbox(t0(), LEASE, 2).await.map_err(backend)?;
+    ensure!(
+        dying == committed[..2],
+        "a claim of 2 returned {dying:?}, expected the oldest two of {committed:?}"
+    );
+    let during = t0() + LEASE - TimeDelta::seconds(1);
+    let rest = store
+        .claim_outbox(during, LEASE, 10)
+        .await
+        .map_err(backend)?;
+    ensure!(
+        rest == committed[2..],
+        "during the lease another claim returned {rest:?}, expected only the unclaimed event"
+    );
+    store.ack_outbox(&rest).await.map_err(backend)?;
+
+    // The lease ends unacknowledged: the next publisher gets the same events.
+    let after = t0() + LEASE;
+    let redelivered = store
+        .claim_outbox(after, LEASE, 10)
+        .await
+        .map_err(backend)?;
+    let ids = |events: &[Event]| events.iter().map(Event::id).collect::<Vec<EventId>>();
+    ensure!(
+        ids(&redelivered) == ids(&dying),
+        "after the lease the next claim returned {:?}, expected the dead publisher's {:?}",
+        ids(&redelivered),
+        ids(&dying)
+    );
+    store.ack_outbox(&redelivered).await.map_err(backend)?;
+    // Acknowledged events are gone for good; acknowledging again is harmless.
+    store.ack_outbox(&redelivered).await.map_err(backend)?;
+    let later = after + LEASE + LEASE;
+    let left = store
+        .claim_outbox(later, LEASE, 10)
+        .await
+        .map_err(backend)?;
+    ensure!(
+        left.is_empty(),
+        "acknowledged events were claimed again: {left:?}"
+    );
+    Ok(())
+}
+
+/// Four publishers claim small batches at once from an outbox of many events: no event is
+/// held by two of them, and together they deliver every event exactly once (each
+/// acknowledges what it claimed; no lease runs out).
+pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
+    store: Arc<S>,
+) -> Result<(), SuiteFailure> {
+    let mut random = SeededRandom::new(6);
+    let mut committed = Vec::new();
+    for _ in 0..50 {
+        let (mut inquiry, created) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        store.insert(&inquiry, &created).await.map_err(backend)?;
+        let started = inquiry.start(t0(), &mut random).map_err(backend)?;
+        store
+            .save(&inquiry, 1, &started.events)
+            .await
+            .map_err(backend)?;
+        committed.extend(created.into_iter().chain(started.events).map(|e| e.id()));
+    }
+    let mut publishers = Vec::new();
+    for _ in 0..4 {
+        let store = Arc::clone(&store);
+        publishers.push(tokio::spawn(async move {
+            let mut delivered = Vec::new();
+            loop {
+                let batch = store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?;
+                if batch.is_empty() {
+                    return Ok::<_, SuiteFailure>(delivered);
+                }
+                tokio::task::yield_now().await;
+                store.ack_outbox(&batch).await.map_err(backend)?;
+                delivered.extend(batch.iter().map(Event::id));
+            }
+        }));
+    }
+    let mut delivered: BTreeMap<EventId, usize> = BTreeMap::new();
+    for publisher in publishers {
+        for id in publisher.await.map_err(backend)?? {
+            *delivered.entry(id).or_default() += 1;
+        }
+    }
+    let twice: Vec<_> = delivered.iter().filter(|(_, n)| **n > 1).collect();
+    ensure!(
+        twice.is_empty(),
+        "events held by two publishers at once: {twice:?}"
+    );
+    let missing: Vec<_> = committed
+        .iter()
+        .filter(|id| !delivered.contains_key(id))
+        .collect();
+    ensure!(
+        missing.is_empty() && delivered.len() == committed.len(),
+        "{} of {} committed events were never delivered: {missing:?}",
+        missing.len(),
+        committed.len()
     );
     Ok(())
 }

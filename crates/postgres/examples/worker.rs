@@ -1,11 +1,13 @@
-//! A sweeper: applies what is due and publishes the events, in a loop.
+//! A sweeper and publisher: applies what is due, then delivers the outbox at least once.
 //!
-//! On the in-memory store by default (seeded with a few inquiries that fall due within
-//! seconds); on PostgreSQL when given a connection string:
+//! The store is chosen at run time, as a service would from its configuration: in memory
+//! (seeded with a few inquiries that fall due within seconds) when given nothing, on
+//! PostgreSQL when given a connection string. The program is written once, against
+//! `Box<dyn DynStore>`.
 //!
 //! ```sh
-//! cargo run --example worker --features postgres
-//! cargo run --example worker --features postgres -- "host=127.0.0.1 port=54329 user=postgres dbname=postgres"
+//! cargo run -p inquiry-lifecycle-postgres --example worker
+//! cargo run -p inquiry-lifecycle-postgres --example worker -- "host=127.0.0.1 port=54329 user=postgres dbname=postgres"
 //! ```
 //!
 //! The worker reads the clock here, at the edge; the library never does.
@@ -14,33 +16,55 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use inquiry_lifecycle::store::{sweep, InquiryStore, MemoryStore};
-use inquiry_lifecycle::{Inquiry, Policy, SecureRandom};
+use inquiry_lifecycle::store::{sweep, DynStore, InquiryStore, MemoryStore};
+use inquiry_lifecycle::{Event, Inquiry, Policy, SecureRandom};
+use inquiry_lifecycle_postgres::PostgresStore;
 
-/// Sweeps `rounds` times, one second apart, printing each published event.
-async fn run<S: InquiryStore>(store: &S, rounds: usize) -> Result<(), Box<dyn std::error::Error>> {
-    for _ in 0..rounds {
-        let now = Utc::now();
-        let swept = sweep(store, now, 100).await?;
-        // The events are in the outbox already, committed with the state: publish them.
-        for event in store.take_outbox(1_000).await? {
-            println!(
-                "{} {} #{} {}",
-                event.at.format("%H:%M:%S"),
-                event.inquiry_id,
-                event.sequence,
-                event.name
-            );
-        }
-        if swept.is_empty() {
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    }
-    Ok(())
+/// How long a claimed event stays with this publisher before another may deliver it.
+const LEASE: TimeDelta = TimeDelta::seconds(30);
+
+/// "Delivers" an event: prints it. A real publisher posts it to a webhook or a queue, and
+/// the receiver drops duplicates by `event.id()`.
+fn deliver(event: &Event) {
+    println!(
+        "{} {} {} #{} {}",
+        event.at.format("%H:%M:%S%.3f"),
+        event.id(),
+        event.inquiry_id,
+        event.sequence,
+        event.name
+    );
 }
 
-/// A few inquiries that expire one to three seconds from now.
-async fn seed<S: InquiryStore>(store: &S) -> Result<(), Box<dyn std::error::Error>> {
+/// Sweeps until `expected` events were delivered or `rounds` seconds passed, one round a
+/// second; returns how many events were delivered.
+async fn run(
+    store: &dyn DynStore,
+    rounds: usize,
+    expected: usize,
+) -> Result<usize, Box<dyn std::error::Error>> {
+    let mut delivered = 0;
+    for _ in 0..rounds {
+        let now = Utc::now();
+        // The swept events are committed to the outbox with the state; deliver from there.
+        let _in_outbox = sweep(store, now, 100).await?;
+        let claimed = store.claim_outbox(now, LEASE, 1_000).await?;
+        for event in &claimed {
+            deliver(event);
+        }
+        store.ack_outbox(&claimed).await?;
+        delivered += claimed.len();
+        if delivered >= expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(delivered)
+}
+
+/// Three inquiries that expire one to three seconds from now; returns their events' count
+/// once expired (created, then expired).
+async fn seed(store: &dyn DynStore) -> Result<usize, Box<dyn std::error::Error>> {
     let mut random = SecureRandom::from_os()?;
     for seconds in 1..=3 {
         let policy = Policy::builder()
@@ -49,22 +73,28 @@ async fn seed<S: InquiryStore>(store: &S) -> Result<(), Box<dyn std::error::Erro
         let (inquiry, events) = Inquiry::create(&policy, Utc::now(), &mut random);
         store.insert(&inquiry, &events).await?;
     }
-    Ok(())
+    Ok(6)
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    match std::env::args().nth(1) {
+    let store: Box<dyn DynStore> = match std::env::args().nth(1) {
         Some(url) => {
-            let store = inquiry_lifecycle_postgres::PostgresStore::connect(&url).await?;
+            let store = PostgresStore::connect(&url).await?;
             store.migrate().await?;
-            seed(&store).await?;
-            run(&store, 6).await
+            println!("store: PostgreSQL");
+            Box::new(store)
         }
         None => {
-            let store = MemoryStore::new();
-            seed(&store).await?;
-            run(&store, 6).await
+            println!("store: in memory");
+            Box::new(MemoryStore::new())
         }
+    };
+    let expected = seed(store.as_ref()).await?;
+    let delivered = run(store.as_ref(), 10, expected).await?;
+    println!("delivered {delivered} events");
+    if delivered < expected {
+        return Err(format!("expected at least {expected} events, delivered {delivered}").into());
     }
+    Ok(())
 }

@@ -16,8 +16,12 @@ use tokio_postgres::{Client, NoTls};
 use inquiry_lifecycle::store::{InquiryStore, StoreError};
 use inquiry_lifecycle::{Error, Event, Inquiry, InquiryId};
 
-/// The schema, applied by [`PostgresStore::migrate`].
-pub const MIGRATION: &str = include_str!("../migrations/0001_inquiries.sql");
+/// The schema's migrations, in the order [`PostgresStore::migrate`] applies them; each is
+/// idempotent.
+pub const MIGRATIONS: [&str; 2] = [
+    include_str!("../migrations/0001_inquiries.sql"),
+    include_str!("../migrations/0002_outbox_leases.sql"),
+];
 
 /// How long a claim by [`PostgresStore::claim_due`] keeps other workers off an inquiry.
 pub const CLAIM: TimeDelta = TimeDelta::seconds(30);
@@ -81,8 +85,8 @@ impl Columns {
     }
 }
 
-fn revision(value: u64) -> i64 {
-    // Revisions of valid inquiries stay below 2^53.
+fn bigint(value: u64) -> i64 {
+    // Revisions and sequence numbers of valid inquiries stay below 2^53.
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
@@ -97,9 +101,15 @@ impl PostgresStore {
         Ok(PostgresStore { client })
     }
 
-    /// Creates the tables and indexes if they are missing.
+    /// Creates the tables, columns and indexes that are missing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.client.batch_execute(MIGRATION).await.map_err(backend)
+        for migration in MIGRATIONS {
+            self.client
+                .batch_execute(migration)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     /// The underlying client, for the service's own queries (and tests).
@@ -142,7 +152,7 @@ impl InquiryStore for PostgresStore {
 
     async fn insert(&self, inquiry: &Inquiry, events: &[Event]) -> Result<(), StoreError> {
         let id = inquiry.id();
-        let rev = revision(inquiry.revision());
+        let rev = bigint(inquiry.revision());
         let c = Columns::of(inquiry, events)?;
         let row = self
             .client
@@ -175,7 +185,7 @@ impl InquiryStore for PostgresStore {
         events: &[Event],
     ) -> Result<(), StoreError> {
         let id = inquiry.id();
-        let rev = revision(inquiry.revision());
+        let rev = bigint(inquiry.revision());
         let c = Columns::of(inquiry, events)?;
         // Compare-and-swap and the outbox in one statement: both or neither.
         let row = self
@@ -193,7 +203,7 @@ impl InquiryStore for PostgresStore {
                          FROM updated, jsonb_array_elements($8::jsonb) AS e
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM outbox)",
-                &c.after(&[&id.to_string(), &revision(expected), &rev]),
+                &c.after(&[&id.to_string(), &bigint(expected), &rev]),
             )
             .await
             .map_err(backend)?;
@@ -248,26 +258,54 @@ impl InquiryStore for PostgresStore {
         parse_ids(claimed.into_iter().map(|(_, id)| id))
     }
 
-    async fn take_outbox(&self, limit: usize) -> Result<Vec<Event>, StoreError> {
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let until = now
+            .checked_add_signed(lease)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        // SKIP LOCKED: concurrent claims take disjoint rows instead of waiting.
         let rows = self
             .client
             .query(
-                "DELETE FROM inquiry_outbox WHERE position IN (
-                     SELECT position FROM inquiry_outbox ORDER BY position LIMIT $1
+                "UPDATE inquiry_outbox SET leased_until = $3
+                 WHERE position IN (
+                     SELECT position FROM inquiry_outbox
+                     WHERE leased_until IS NULL OR leased_until <= $1
+                     ORDER BY position
+                     LIMIT $2
                      FOR UPDATE SKIP LOCKED)
                  RETURNING position, event",
-                &[&limit],
+                &[&now, &limit, &until],
             )
             .await
             .map_err(backend)?;
-        let mut taken: Vec<(i64, serde_json::Value)> =
+        let mut claimed: Vec<(i64, serde_json::Value)> =
             rows.iter().map(|row| (row.get(0), row.get(1))).collect();
-        taken.sort_by_key(|(position, _)| *position);
-        taken
+        claimed.sort_by_key(|(position, _)| *position);
+        claimed
             .into_iter()
             .map(|(_, event)| serde_json::from_value(event).map_err(json))
             .collect()
+    }
+
+    async fn ack_outbox(&self, events: &[Event]) -> Result<(), StoreError> {
+        let inquiries: Vec<String> = events.iter().map(|e| e.inquiry_id.to_string()).collect();
+        let sequences: Vec<i64> = events.iter().map(|e| bigint(e.sequence)).collect();
+        self.client
+            .execute(
+                "DELETE FROM inquiry_outbox o
+                 USING unnest($1::text[], $2::bigint[]) AS acked(inquiry_id, sequence)
+                 WHERE o.inquiry_id = acked.inquiry_id AND o.sequence = acked.sequence",
+                &[&inquiries, &sequences],
+            )
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 }
 

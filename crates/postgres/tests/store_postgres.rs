@@ -60,6 +60,12 @@ async fn postgres_store_passes_the_conformance_suite() {
         .await
         .unwrap();
     suite::due_listing(&fresh("suite_due").await).await.unwrap();
+    suite::publisher_dies_and_the_next_delivers(&fresh("suite_dies").await)
+        .await
+        .unwrap();
+    suite::publishers_never_share_an_event(Arc::new(fresh("suite_share").await))
+        .await
+        .unwrap();
     // Migrations are idempotent.
     fresh("suite_due").await.migrate().await.unwrap();
 }
@@ -164,4 +170,56 @@ async fn postgres_due_instants_are_rounded_up_to_the_microsecond() {
             .unwrap()
             .contains(&inquiry.id()));
     }
+}
+
+/// At least once across processes: a publisher on its own connection claims events and
+/// dies (its connection closes) before acknowledging; a second publisher on another
+/// connection gets nothing during the lease, then exactly those events, with the same ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_next() {
+    let store = fresh("dies").await;
+    let schema = own("dies");
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let lease = TimeDelta::seconds(30);
+    let mut random = SeededRandom::new(11);
+    let mut committed = Vec::new();
+    for _ in 0..5 {
+        let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random);
+        store.insert(&inquiry, &events).await.unwrap();
+        committed.extend(events.iter().map(|e| e.id()));
+    }
+    let dying = connect_to(&schema).await;
+    let claimed = dying.claim_outbox(t0, lease, 3).await.unwrap();
+    assert_eq!(
+        claimed.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        committed[..3]
+    );
+    drop(dying); // the publisher dies: its connection closes, nothing acknowledged
+
+    let next = connect_to(&schema).await;
+    let during = next
+        .claim_outbox(t0 + lease - TimeDelta::seconds(1), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        during.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        committed[3..],
+        "during the lease only the unclaimed events are handed out"
+    );
+    next.ack_outbox(&during).await.unwrap();
+    let redelivered = next.claim_outbox(t0 + lease, lease, 10).await.unwrap();
+    assert_eq!(
+        redelivered.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        committed[..3],
+        "after the lease the dead publisher's events come to the next one"
+    );
+    next.ack_outbox(&redelivered).await.unwrap();
+    let left: i64 = next
+        .client()
+        .query_one("SELECT count(*) FROM inquiry_outbox", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "acknowledged events leave the outbox");
 }
