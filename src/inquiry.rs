@@ -3,10 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::rules::{
-    self, AccessRow, AccessVerdict, Action, Presented, Target, TransitionRule, Verdict,
-};
-use crate::session::{Session, SessionStatus, MAX_SESSIONS};
+use crate::rules::{self, AccessRow, AccessVerdict, Action, Target, TransitionRule, Verdict};
+use crate::session::Session;
+use crate::sessions::Sessions;
 use crate::{
     Error, Event, EventName, Events, InquiryId, Intervals, Policy, RandomSource, SessionId,
     SessionToken, Status,
@@ -53,7 +52,7 @@ pub struct Inquiry {
     pub(crate) updated_at: DateTime<Utc>,
     pub(crate) revision: u64,
     pub(crate) last_sequence: u64,
-    pub(crate) sessions: Vec<Session>,
+    pub(crate) sessions: Sessions,
     /// The deadline that [`Inquiry::deadline_rule`] gives for the fields above, kept so
     /// that a call need not redo the calendar arithmetic (about 9 ns each time). Set
     /// through [`Inquiry::refresh_deadline`] after every change to the status or a stamp;
@@ -128,7 +127,7 @@ impl Inquiry {
             updated_at: now,
             revision: 1,
             last_sequence: 0,
-            sessions: Vec::new(),
+            sessions: Sessions::default(),
             deadline: None,
         };
         inquiry.refresh_deadline();
@@ -218,11 +217,10 @@ impl Inquiry {
     /// assert!(inquiry.apply_due(due).is_empty()); // a second call changes nothing
     /// ```
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let live = self.sessions.iter().filter(|session| session.is_live());
-        live.map(Session::expires_at)
-            .fold(self.deadline, |due, at| {
-                Some(due.map_or(at, |due| due.min(at)))
-            })
+        match (self.deadline, self.sessions.next_expiry()) {
+            (Some(deadline), Some(expiry)) => Some(deadline.min(expiry)),
+            (deadline, expiry) => deadline.or(expiry),
+        }
     }
 
     /// The session records kept (at most 25, rule S7), oldest first.
@@ -235,8 +233,7 @@ impl Inquiry {
         if !self.status_at(now).is_live() {
             return 0;
         }
-        let now = self.clamp(now);
-        self.sessions.iter().filter(|s| s.is_live_at(now)).count()
+        self.sessions.live_at(self.clamp(now))
     }
 
     /// The revision: 1 when created, one more for every call that changed anything (V3).
@@ -313,7 +310,7 @@ impl Inquiry {
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
     ) -> Result<Opened, Error> {
-        self.act_opening(Action::Start, now, random)
+        self.open(Opening::Start, now, random)
     }
 
     /// T6, T7: opens a new session and hands out its token (S3); an expired inquiry
@@ -338,46 +335,46 @@ impl Inquiry {
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
     ) -> Result<Opened, Error> {
-        self.act_opening(Action::Resume, now, random)
+        self.open(Opening::Resume, now, random)
     }
 
     /// T3: all required checks passed.
     pub fn complete(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::Complete, now)
+        self.change(NonOpening::Complete, now)
     }
 
     /// T4: a required check failed, attempts exhausted.
     pub fn fail(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::Fail, now)
+        self.change(NonOpening::Fail, now)
     }
 
     /// T5: expires a live inquiry now, ending every session (E7). A no-op if expired.
     pub fn expire(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::Expire, now)
+        self.change(NonOpening::Expire, now)
     }
 
     /// T8: sends the inquiry to review, ending every session. A no-op if in review.
     pub fn mark_for_review(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::MarkForReview, now)
+        self.change(NonOpening::MarkForReview, now)
     }
 
     /// T9: approves, ending every session. Final; a no-op if already approved.
     pub fn approve(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::Approve, now)
+        self.change(NonOpening::Approve, now)
     }
 
     /// T10: declines, ending every session. Final; a no-op if already declined.
     pub fn decline(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::Decline, now)
+        self.change(NonOpening::Decline, now)
     }
 
     /// T11: redacts, ending every session and freezing the inquiry. A no-op if redacted.
     pub fn redact(&mut self, now: DateTime<Utc>) -> Result<Events, Error> {
-        self.act_closing(Action::Redact, now)
+        self.change(NonOpening::Redact, now)
     }
 
-    /// Applies any `action` at `now`: the one entry point every named operation goes
-    /// through, handy where actions arrive as data.
+    /// Applies any `action` at `now`: for callers whose actions arrive as data. Start and
+    /// resume draw the new session's token and id from `random`; no other action touches it.
     ///
     /// First the rule book decides on the inquiry as seen at `now` (E4); a refusal returns
     /// before anything changes (E8). Then whatever is due up to `now` is applied, with its
@@ -388,19 +385,19 @@ impl Inquiry {
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
     ) -> Result<Outcome, Error> {
-        let now = self.clamp(now);
-        let verdict = rules::decide(self.status_at(now), self.is_redacted(), action)?;
-        let mut events = Vec::new();
-        self.expire_due(now, &mut events);
-        let opened = match verdict {
-            Verdict::Repeat => None,
-            Verdict::Applies(rule) => self.apply_rule(rule, now, random, &mut events),
-        };
-        self.commit(&events);
-        Ok(Outcome {
-            events: events.into(),
-            opened,
-        })
+        match Opening::of(action) {
+            Ok(opening) => {
+                let opened = self.open(opening, now, random)?;
+                Ok(Outcome {
+                    events: opened.events,
+                    opened: Some((opened.session_id, opened.token)),
+                })
+            }
+            Err(other) => Ok(Outcome {
+                events: self.change(other, now)?,
+                opened: None,
+            }),
+        }
     }
 
     /// A person opens the flow, with or without a token (the access table, A1–A3).
@@ -434,31 +431,33 @@ impl Inquiry {
         now: DateTime<Utc>,
     ) -> Result<Granted, Error> {
         let now = self.clamp(now);
-        let index = self.check_access(token, now)?;
+        // Decided on the inquiry as seen at `now`, changing nothing (E8).
+        let status = self.status_at(now);
+        let presentation = self.sessions.present(token, now);
+        let row = AccessRow::of(status, self.is_redacted());
+        if let AccessVerdict::Refused(code) = rules::access_verdict(row, presentation.presented) {
+            let session = presentation.session.and_then(|i| self.sessions.id_at(i));
+            return Err(Error::access_refusal(code, status, session));
+        }
         let mut events = Vec::new();
         self.expire_due(now, &mut events);
-        let mut session_id = None;
-        if let Some(index) = index {
+        let used = presentation
+            .session
+            .and_then(|index| self.sessions.use_at(index, now));
+        if let Some((session, true)) = used {
+            // A3: the first granted use starts the session.
             let status = self.status;
-            if let Some(session) = self.sessions.get_mut(index) {
-                session_id = Some(session.id());
-                if session.status() == SessionStatus::New {
-                    // A3: the first granted use starts the session.
-                    session.mark_used(now);
-                    let id = session.id();
-                    self.record(
-                        &mut events,
-                        EventName::SessionStarted,
-                        now,
-                        Some(status),
-                        Some(id),
-                    );
-                }
-            }
+            self.record(
+                &mut events,
+                EventName::SessionStarted,
+                now,
+                Some(status),
+                Some(session),
+            );
         }
         self.commit(&events);
         Ok(Granted {
-            session_id,
+            session_id: used.map(|(session, _)| session),
             events: events.into(),
         })
     }
@@ -486,43 +485,58 @@ impl Inquiry {
         now.max(self.updated_at)
     }
 
-    /// The access table, decided on the inquiry as seen at `now`, changing nothing.
-    /// Returns the index of the token's session, if a token was given.
-    fn check_access(
-        &self,
-        token: Option<&SessionToken>,
+    /// Start or resume: the transition, then a new session (S3, S4, S5, S7), committed.
+    fn open(
+        &mut self,
+        opening: Opening,
         now: DateTime<Utc>,
-    ) -> Result<Option<usize>, Error> {
-        let status = self.status_at(now);
-        // A1, A2: a token is always checked, and only this inquiry's sessions match it.
-        let (presented, index) = match token.map(|token| self.find_session(token)) {
-            None => (Presented::NoToken, None),
-            Some(None) => (Presented::WrongToken, None),
-            Some(Some(index)) => match self.sessions.get(index) {
-                Some(session) if session.is_live_at(now) => (Presented::ValidToken, Some(index)),
-                _ => (Presented::ExpiredSessionToken, Some(index)),
-            },
-        };
-        let row = AccessRow::of(status, self.is_redacted());
-        match rules::access_verdict(row, presented) {
-            AccessVerdict::Granted => Ok(index),
-            AccessVerdict::Refused(code) => {
-                let session = index.and_then(|i| self.sessions.get(i)).map(Session::id);
-                Err(Error::access_refusal(code, status, session))
-            }
-        }
+        random: &mut dyn RandomSource,
+    ) -> Result<Opened, Error> {
+        let (now, mut events) = self.transition(opening.action(), now)?;
+        // S5: the session ends at the deadline as it stands now. Start and resume leave the
+        // inquiry live, and a live inquiry has a deadline (E3): `now` stands in only for a
+        // record the loader refuses ("pending with neither started_at nor resumed_at").
+        let ends_at = self.deadline.unwrap_or(now);
+        let unused_until = self.intervals.session_token_ttl.after(now);
+        let status = self.status;
+        let mut log = Log::new(self.id, &mut self.last_sequence, &mut events);
+        let (session_id, token) = self
+            .sessions
+            .open(now, ends_at, unused_until, random, |ended| {
+                log.session(EventName::SessionExpired, now, status, ended);
+            });
+        log.session(EventName::SessionCreated, now, status, session_id);
+        self.commit(&events);
+        Ok(Opened {
+            session_id,
+            token,
+            events: events.into(),
+        })
     }
 
-    /// The record whose digest matches `token`; every digest is compared in constant time.
-    fn find_session(&self, token: &SessionToken) -> Option<usize> {
-        let digest = token.digest();
-        let mut found = None;
-        for (index, session) in self.sessions.iter().enumerate() {
-            if *session.token_digest() == digest {
-                found = Some(index);
-            }
+    /// Every action but start and resume: the transition, committed.
+    fn change(&mut self, action: NonOpening, now: DateTime<Utc>) -> Result<Events, Error> {
+        let (_, events) = self.transition(action.action(), now)?;
+        self.commit(&events);
+        Ok(events.into())
+    }
+
+    /// Decides `action` on the inquiry as seen at `now` (a refusal changes nothing, E8);
+    /// then applies what is due up to `now` (E4) and the accepted rule. Returns the clamped
+    /// `now` and the events so far, not yet committed.
+    fn transition(
+        &mut self,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<(DateTime<Utc>, Vec<Event>), Error> {
+        let now = self.clamp(now);
+        let verdict = rules::decide(self.status_at(now), self.is_redacted(), action)?;
+        let mut events = Vec::new();
+        self.expire_due(now, &mut events);
+        if let Verdict::Applies(rule) = verdict {
+            self.apply_rule(rule, now, &mut events);
         }
-        found
+        Ok((now, events))
     }
 
     /// E4, E5: applies every deadline and session expiry up to `now`, each at its own
@@ -530,7 +544,7 @@ impl Inquiry {
     /// sessions end with it (S6).
     fn expire_due(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
         while let Some(at) = self.next_due().filter(|due| *due <= now) {
-            if self.deadline() == Some(at) {
+            if self.deadline == Some(at) {
                 let before = self.status;
                 self.status = Status::Expired;
                 self.expired_at = Some(at);
@@ -539,34 +553,17 @@ impl Inquiry {
                 self.end_sessions(at, events);
             } else {
                 let status = self.status;
-                for index in 0..self.sessions.len() {
-                    let Some(session) = self.sessions.get_mut(index) else {
-                        continue;
-                    };
-                    if session.is_live() && session.expires_at() == at {
-                        session.mark_expired(at);
-                        let id = session.id();
-                        self.record(
-                            events,
-                            EventName::SessionExpired,
-                            at,
-                            Some(status),
-                            Some(id),
-                        );
-                    }
-                }
+                let mut log = Log::new(self.id, &mut self.last_sequence, events);
+                self.sessions.time_out(at, |ended| {
+                    log.session(EventName::SessionExpired, at, status, ended);
+                });
             }
         }
     }
 
-    /// Applies an accepted row of the transition table at `now`.
-    fn apply_rule(
-        &mut self,
-        rule: &TransitionRule,
-        now: DateTime<Utc>,
-        random: &mut dyn RandomSource,
-        events: &mut Vec<Event>,
-    ) -> Option<(SessionId, SessionToken)> {
+    /// Applies an accepted row of the transition table at `now`: status, stamp, deadline,
+    /// the rule's event, and the end of every session where the inquiry stops being live.
+    fn apply_rule(&mut self, rule: &TransitionRule, now: DateTime<Utc>, events: &mut Vec<Event>) {
         let before = self.status;
         if let Target::Status(to) = rule.to {
             self.status = to;
@@ -591,101 +588,18 @@ impl Inquiry {
             // S6, E7: leaving the live statuses, or redaction, ends every session.
             self.end_sessions(now, events);
         }
-        match rule.action {
-            Action::Start | Action::Resume => Some(self.open_session(now, random, events)),
-            _ => None,
-        }
-    }
-
-    /// S3, S4, S5, S7: opens a new session on a live inquiry.
-    fn open_session(
-        &mut self,
-        now: DateTime<Utc>,
-        random: &mut dyn RandomSource,
-        events: &mut Vec<Event>,
-    ) -> (SessionId, SessionToken) {
-        let status = self.status;
-        // S4: a new session supersedes every session still `new`.
-        for index in 0..self.sessions.len() {
-            let Some(session) = self.sessions.get_mut(index) else {
-                continue;
-            };
-            if session.status() == SessionStatus::New {
-                session.mark_expired(now);
-                let id = session.id();
-                self.record(
-                    events,
-                    EventName::SessionExpired,
-                    now,
-                    Some(status),
-                    Some(id),
-                );
-            }
-        }
-        // S7: keep at most 25 records: drop the oldest expired one, or else end the oldest
-        // live session and drop its record.
-        if self.sessions.len() >= MAX_SESSIONS {
-            match self.sessions.iter().position(|s| !s.is_live()) {
-                Some(index) => {
-                    self.sessions.remove(index);
-                }
-                None => {
-                    let oldest = self.sessions.remove(0);
-                    self.record(
-                        events,
-                        EventName::SessionExpired,
-                        now,
-                        Some(status),
-                        Some(oldest.id()),
-                    );
-                }
-            }
-        }
-        let token = SessionToken::generate(random);
-        let id = SessionId::generate(random);
-        // S5: the session ends at the deadline as it stands now. Start and resume leave
-        // the inquiry live, so it has one; `now` is only a fallback that cannot be reached.
-        let ends_at = self.deadline().unwrap_or(now);
-        let unused_until = self.intervals.session_token_ttl.after(now);
-        self.sessions.push(Session::open(
-            id,
-            token.digest(),
-            now,
-            ends_at,
-            unused_until,
-        ));
-        self.record(
-            events,
-            EventName::SessionCreated,
-            now,
-            Some(status),
-            Some(id),
-        );
-        (id, token)
     }
 
     /// S6: ends every live session at `at`.
     fn end_sessions(&mut self, at: DateTime<Utc>, events: &mut Vec<Event>) {
         let status = self.status;
-        for index in 0..self.sessions.len() {
-            let Some(session) = self.sessions.get_mut(index) else {
-                continue;
-            };
-            if session.is_live() {
-                session.mark_expired(at);
-                let id = session.id();
-                self.record(
-                    events,
-                    EventName::SessionExpired,
-                    at,
-                    Some(status),
-                    Some(id),
-                );
-            }
-        }
+        let mut log = Log::new(self.id, &mut self.last_sequence, events);
+        self.sessions.end_all(at, |ended| {
+            log.session(EventName::SessionExpired, at, status, ended);
+        });
     }
 
-    /// V1: appends an event with the next sequence number.
+    /// V1: appends an inquiry-level event with the next sequence number.
     fn record(
         &mut self,
         events: &mut Vec<Event>,
@@ -694,16 +608,14 @@ impl Inquiry {
         status_before: Option<Status>,
         session_id: Option<SessionId>,
     ) {
-        self.last_sequence += 1;
-        events.push(Event {
+        let status_after = self.status;
+        Log::new(self.id, &mut self.last_sequence, events).push(
             name,
-            inquiry_id: self.id,
             at,
             status_before,
-            status_after: self.status,
+            status_after,
             session_id,
-            sequence: self.last_sequence,
-        });
+        );
     }
 
     /// V3, E6: a call that yielded events bumps the revision by exactly one and records
@@ -714,37 +626,105 @@ impl Inquiry {
             self.updated_at = last.at;
         }
     }
+}
 
-    fn act_opening(
-        &mut self,
-        action: Action,
-        now: DateTime<Utc>,
-        random: &mut dyn RandomSource,
-    ) -> Result<Opened, Error> {
-        let outcome = self.act(action, now, random)?;
-        match outcome.opened {
-            Some((session_id, token)) => Ok(Opened {
-                session_id,
-                token,
-                events: outcome.events,
-            }),
-            // Start and resume always open a session when they are accepted.
-            None => Err(Error::invalid_input("no session was opened")),
+/// V1: numbers one inquiry's events and collects those of one call. Borrows only the
+/// sequence counter, so it can record while the sessions are being changed.
+struct Log<'a> {
+    inquiry_id: InquiryId,
+    last_sequence: &'a mut u64,
+    events: &'a mut Vec<Event>,
+}
+
+impl<'a> Log<'a> {
+    fn new(inquiry_id: InquiryId, last_sequence: &'a mut u64, events: &'a mut Vec<Event>) -> Self {
+        Log {
+            inquiry_id,
+            last_sequence,
+            events,
         }
     }
 
-    fn act_closing(&mut self, action: Action, now: DateTime<Utc>) -> Result<Events, Error> {
-        // Only start and resume draw random bytes; the others never touch the source.
-        self.act(action, now, &mut NoRandom)
-            .map(|outcome| outcome.events)
+    fn push(
+        &mut self,
+        name: EventName,
+        at: DateTime<Utc>,
+        status_before: Option<Status>,
+        status_after: Status,
+        session_id: Option<SessionId>,
+    ) {
+        *self.last_sequence += 1;
+        self.events.push(Event {
+            name,
+            inquiry_id: self.inquiry_id,
+            at,
+            status_before,
+            status_after,
+            session_id,
+            sequence: *self.last_sequence,
+        });
+    }
+
+    /// A session event: the inquiry's status is both before and after.
+    fn session(&mut self, name: EventName, at: DateTime<Utc>, status: Status, id: SessionId) {
+        self.push(name, at, Some(status), status, Some(id));
     }
 }
 
-/// A source for actions that open no session and so never draw.
-struct NoRandom;
+/// Start and resume: the actions that open a session and hand out its token (S3), and so
+/// the only ones that need randomness.
+#[derive(Clone, Copy)]
+enum Opening {
+    Start,
+    Resume,
+}
 
-impl RandomSource for NoRandom {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        dest.fill(0);
+/// Every other action: none opens a session.
+#[derive(Clone, Copy)]
+enum NonOpening {
+    Complete,
+    Fail,
+    Expire,
+    MarkForReview,
+    Approve,
+    Decline,
+    Redact,
+}
+
+impl Opening {
+    /// Sorts an action into the two kinds.
+    fn of(action: Action) -> Result<Opening, NonOpening> {
+        match action {
+            Action::Start => Ok(Opening::Start),
+            Action::Resume => Ok(Opening::Resume),
+            Action::Complete => Err(NonOpening::Complete),
+            Action::Fail => Err(NonOpening::Fail),
+            Action::Expire => Err(NonOpening::Expire),
+            Action::MarkForReview => Err(NonOpening::MarkForReview),
+            Action::Approve => Err(NonOpening::Approve),
+            Action::Decline => Err(NonOpening::Decline),
+            Action::Redact => Err(NonOpening::Redact),
+        }
+    }
+
+    fn action(self) -> Action {
+        match self {
+            Opening::Start => Action::Start,
+            Opening::Resume => Action::Resume,
+        }
+    }
+}
+
+impl NonOpening {
+    fn action(self) -> Action {
+        match self {
+            NonOpening::Complete => Action::Complete,
+            NonOpening::Fail => Action::Fail,
+            NonOpening::Expire => Action::Expire,
+            NonOpening::MarkForReview => Action::MarkForReview,
+            NonOpening::Approve => Action::Approve,
+            NonOpening::Decline => Action::Decline,
+            NonOpening::Redact => Action::Redact,
+        }
     }
 }

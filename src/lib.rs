@@ -128,6 +128,7 @@ mod record;
 pub mod render;
 pub mod rules;
 mod session;
+mod sessions;
 mod status;
 pub mod store;
 mod token;

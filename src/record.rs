@@ -51,7 +51,7 @@ impl<'de> Deserialize<'de> for Inquiry {
             updated_at: stored.updated_at,
             revision: stored.revision,
             last_sequence: stored.last_sequence,
-            sessions: stored.sessions,
+            sessions: stored.sessions.into(),
             deadline: None,
         };
         inquiry.refresh_deadline();

@@ -481,17 +481,26 @@ pub const ACCESS_TABLE: [(AccessRow, [AccessVerdict; 4]); 5] = [
 ///     AccessVerdict::Refused(ErrorCode::SessionRequired),
 /// );
 /// ```
-pub fn access_verdict(row: AccessRow, presented: Presented) -> AccessVerdict {
-    let column = Presented::ALL
-        .iter()
-        .position(|p| *p == presented)
-        .unwrap_or(0);
-    ACCESS_TABLE
-        .iter()
-        .find(|(r, _)| *r == row)
-        .and_then(|(_, cells)| cells.get(column).copied())
-        .unwrap_or(AccessVerdict::Refused(ErrorCode::InvalidInput))
+pub const fn access_verdict(row: AccessRow, presented: Presented) -> AccessVerdict {
+    // Rows are in `AccessRow` order and columns in `Presented` order (checked below, at
+    // compile time), so both enums index the table directly and every cell exists.
+    ACCESS_TABLE[row as usize].1[presented as usize]
 }
+
+// The table has one row per `AccessRow`, in declaration order, and one column per
+// `Presented` in declaration order: a table edited out of order does not compile.
+const _: () = {
+    let mut i = 0;
+    while i < ACCESS_TABLE.len() {
+        assert!(ACCESS_TABLE[i].0 as usize == i);
+        i += 1;
+    }
+    let mut j = 0;
+    while j < Presented::ALL.len() {
+        assert!(Presented::ALL[j] as usize == j);
+        j += 1;
+    }
+};
 
 // ----- explanations ------------------------------------------------------------------------
 
