@@ -11,7 +11,9 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<Error>();
     assert_send_sync::<ErrorCode>();
     assert_send_sync::<Event>();
+    assert_send_sync::<EventId>();
     assert_send_sync::<EventName>();
+    assert_send_sync::<Events>();
     assert_send_sync::<Granted>();
     assert_send_sync::<Inquiry>();
     assert_send_sync::<InquiryId>();
@@ -35,6 +37,18 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<rules::TransitionRule>();
     assert_send_sync::<rules::Verdict>();
     assert_send_sync::<rules::Target>();
+}
+
+#[test]
+fn store_types_are_send_and_sync() {
+    use inquiry_lifecycle::store::*;
+    assert_send_sync::<MemoryStore>();
+    assert_send_sync::<StoreError>();
+    assert_send_sync::<ActError>();
+    assert_send_sync::<Acted<Events>>();
+    assert_send_sync::<Acted<Opened>>();
+    assert_send_sync::<Box<dyn DynStore>>();
+    assert_send_sync::<std::sync::Arc<dyn DynStore>>();
 }
 
 #[cfg(feature = "scenarios")]
