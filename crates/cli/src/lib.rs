@@ -14,15 +14,96 @@ use std::path::{Path, PathBuf};
 use inquiry_lifecycle::scenario::Scenario;
 use inquiry_lifecycle::Error;
 
-/// Reads and checks one scenario file; the message of a refusal names the file.
+/// The largest scenario file read unless told otherwise: 1 MiB. The bundled scenarios are
+/// a few kilobytes each.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 20;
+
+/// How the runner reads files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A file larger than this is refused unread.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// Reads and checks one scenario file, within the default [`Limits`]; the message of a
+/// refusal names the file.
 pub fn read_scenario(path: &Path) -> Result<Scenario, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::invalid_input(format!("{}: cannot be read: {e}", path.display())))?;
+    read_scenario_within(path, Limits::default())
+}
+
+/// Reads and checks one scenario file. Only a regular file is read (a FIFO, a device such
+/// as `/dev/zero`, a socket or a folder is refused without opening it), and only up to
+/// `limits.max_bytes`: a larger file is refused, so a runaway input can neither hang the
+/// runner nor fill its memory.
+pub fn read_scenario_within(path: &Path, limits: Limits) -> Result<Scenario, Error> {
+    let text = read_regular_file(path, limits)?;
     Scenario::from_json(&path.display().to_string(), &text)
 }
 
-/// The scenario files a path names: the file itself, or every `*.json` in a folder,
-/// sorted by name.
+fn read_regular_file(path: &Path, limits: Limits) -> Result<String, Error> {
+    use std::io::Read;
+    let refuse = |why: String| Error::invalid_input(format!("{}: {why}", path.display()));
+    let metadata = std::fs::metadata(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    if !metadata.is_file() {
+        return Err(refuse(format!(
+            "not a regular file ({}); only regular files are read",
+            kind_of(&metadata.file_type())
+        )));
+    }
+    if metadata.len() > limits.max_bytes {
+        return Err(refuse(too_large(limits)));
+    }
+    let file = std::fs::File::open(path).map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    let mut bytes = Vec::new();
+    // The file may have grown since it was measured: never read more than the limit allows.
+    file.take(limits.max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| refuse(format!("cannot be read: {e}")))?;
+    if bytes.len() as u64 > limits.max_bytes {
+        return Err(refuse(too_large(limits)));
+    }
+    String::from_utf8(bytes).map_err(|e| refuse(format!("is not UTF-8 text: {e}")))
+}
+
+fn too_large(limits: Limits) -> String {
+    format!(
+        "larger than {} bytes; a scenario file is a few kilobytes (raise the limit with --max-bytes)",
+        limits.max_bytes
+    )
+}
+
+fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+/// The scenario files a path names: the file itself, or every regular `*.json` file in a
+/// folder, sorted by name (FIFOs, devices and sub-folders are passed over). A folder with
+/// none is refused, saying so.
 pub fn files_in(path: &Path) -> Result<Vec<PathBuf>, Error> {
     if !path.is_dir() {
         return Ok(vec![path.to_owned()]);
@@ -30,10 +111,19 @@ pub fn files_in(path: &Path) -> Result<Vec<PathBuf>, Error> {
     let entries = std::fs::read_dir(path)
         .map_err(|e| Error::invalid_input(format!("{}: cannot be read: {e}", path.display())))?;
     let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter_map(Result::ok)
+        // `DirEntry::file_type` does not follow links; a link to a regular file is kept.
+        .filter(|entry| std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()))
+        .map(|entry| entry.path())
         .filter(|file| file.extension().is_some_and(|ext| ext == "json"))
         .collect();
     files.sort();
+    if files.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "{}: no scenario files (*.json) in this folder",
+            path.display()
+        )));
+    }
     Ok(files)
 }
 
@@ -53,9 +143,20 @@ impl fmt::Display for Summary {
     }
 }
 
-/// Runs every scenario the paths name, writing each timeline to `out`, then the closing
-/// `N passed, M failed` line. A file that cannot be read or is refused counts as failed.
+/// Runs every scenario the paths name within the default [`Limits`]; see
+/// [`run_paths_within`].
 pub fn run_paths(paths: &[PathBuf], out: &mut dyn std::io::Write) -> std::io::Result<Summary> {
+    run_paths_within(paths, Limits::default(), out)
+}
+
+/// Runs every scenario the paths name, writing each timeline to `out`, then the closing
+/// `N passed, M failed` line. A file that cannot be read or is refused, and a folder with
+/// no scenario files, count as failed.
+pub fn run_paths_within(
+    paths: &[PathBuf],
+    limits: Limits,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Summary> {
     let mut summary = Summary::default();
     for path in paths {
         let files = match files_in(path) {
@@ -67,7 +168,7 @@ pub fn run_paths(paths: &[PathBuf], out: &mut dyn std::io::Write) -> std::io::Re
             }
         };
         for file in files {
-            match read_scenario(&file) {
+            match read_scenario_within(&file, limits) {
                 Ok(scenario) => {
                     let report = scenario.run();
                     if report.passed() {

@@ -2,7 +2,8 @@
 //! with the totals, and the bundled scenarios all pass.
 
 use inquiry_lifecycle_cli::{
-    bundled_dir, files_in, read_scenario, run_paths, update_docs, DocUpdate,
+    bundled_dir, files_in, read_scenario, read_scenario_within, run_paths, update_docs, DocUpdate,
+    Limits,
 };
 
 const STORY: &str = r#"{
@@ -91,4 +92,117 @@ fn updating_docs_says_unchanged_when_nothing_changed_and_rewrites_stale_sections
     assert!(!rules.contains("stale"), "{rules}");
     assert!(rules.contains("| T1 |"), "{rules}");
     std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// Runs the built `inquiry-scenarios` with `args`; fails the test if it has not ended
+/// within 20 seconds (a FIFO used to hang it for ever). Returns (exit code, stdout, stderr).
+fn run_binary(args: &[&std::ffi::OsStr]) -> (i32, String, String) {
+    use std::time::{Duration, Instant};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_inquiry-scenarios"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("inquiry-scenarios {args:?} did not end within 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// A FIFO, given as a file or lying in a folder, is refused without being opened: the run
+/// ends, says why, and the folder's real scenarios still run.
+#[test]
+fn a_fifo_is_refused_without_hanging_the_runner() {
+    let dir = scratch("fifo");
+    let fifo = dir.join("pipe.json");
+    mkfifo(&fifo);
+    std::fs::write(dir.join("a.json"), STORY).unwrap();
+    let (code, out, _) = run_binary(&[fifo.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not a regular file (a FIFO)"), "{out}");
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+    let (code, out, _) = run_binary(&[dir.as_os_str()]);
+    assert_eq!(code, 0, "the FIFO in the folder is passed over: {out}");
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `/dev/zero` is a device: refused unread, so the runner does not grow without bound.
+#[test]
+fn a_device_is_refused_unread() {
+    let zero = std::path::Path::new("/dev/zero");
+    if !zero.exists() {
+        return; // not a Unix-like system: nothing to show
+    }
+    let error = read_scenario(zero).unwrap_err();
+    assert!(
+        error.to_string().contains("not a regular file (a device)"),
+        "{error}"
+    );
+    let (code, out, _) = run_binary(&[zero.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+}
+
+/// A file over the size limit is refused, naming the flag that raises it; with the limit
+/// raised it runs.
+#[test]
+fn a_file_over_the_size_limit_is_refused_and_the_flag_raises_it() {
+    let dir = scratch("size");
+    let file = dir.join("big.json");
+    let padded = STORY.replacen('{', &format!("{{\n{}", " ".repeat(2_000)), 1);
+    std::fs::write(&file, &padded).unwrap();
+    let small = Limits { max_bytes: 1_000 };
+    let error = read_scenario_within(&file, small).unwrap_err();
+    assert!(
+        error.to_string().contains("larger than 1000 bytes"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("--max-bytes"), "{error}");
+    assert!(read_scenario_within(&file, Limits { max_bytes: 10_000 }).is_ok());
+    let (code, out, _) = run_binary(&["--max-bytes".as_ref(), "1000".as_ref(), file.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    let (code, out, _) = run_binary(&["--max-bytes".as_ref(), "10000".as_ref(), file.as_os_str()]);
+    assert_eq!(code, 0, "{out}");
+    let (code, _, err) = run_binary(&["--max-bytes".as_ref(), "lots".as_ref()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--max-bytes takes a positive whole number"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A folder with no scenario files says so and fails the run, instead of printing only
+/// "0 passed, 0 failed".
+#[test]
+fn a_folder_with_no_scenario_files_says_so() {
+    let dir = scratch("empty");
+    std::fs::write(dir.join("notes.txt"), "not a scenario").unwrap();
+    let (code, out, _) = run_binary(&[dir.as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("no scenario files (*.json) in this folder"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
