@@ -35,7 +35,7 @@ fn minutes(m: i64) -> DateTime<Utc> {
 
 /// A pending inquiry whose `sessions` sessions are all active; returns their tokens' text.
 fn with_sessions(sessions: usize, random: &mut SecureRandom) -> (Inquiry, Vec<String>) {
-    let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), random);
+    let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), random).unwrap();
     let mut tokens = Vec::new();
     for i in 0..sessions {
         let opened = if i == 0 {
@@ -66,7 +66,7 @@ fn transitions(c: &mut Criterion) {
     let mut random = SecureRandom::from_os().unwrap();
     let now = minutes(2);
     let (pending, _) = with_sessions(1, &mut random);
-    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let mut group = c.benchmark_group("transition");
     group.bench_function("floor: bare match on the status", |b| {
         b.iter(|| bare_transition(black_box(Status::Pending)))
@@ -156,7 +156,7 @@ fn plain_start(
 
 fn issuance(c: &mut Criterion) {
     let mut random = SecureRandom::from_os().unwrap();
-    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let (pending, _) = with_sessions(1, &mut random);
     let mut floor_rng = ChaCha20Rng::from_os_rng();
     let now = minutes(2);

@@ -24,12 +24,12 @@ fn insert_and_save(c: &mut Criterion) {
     let mut group = c.benchmark_group("memory store");
     group.bench_function("insert", |b| {
         b.iter_batched(
-            || Inquiry::create(&Policy::default(), t0(), &mut random),
+            || Inquiry::create(&Policy::default(), t0(), &mut random).unwrap(),
             |(inquiry, events)| block_on(store.insert(&inquiry, &events)).unwrap(),
             BatchSize::SmallInput,
         )
     });
-    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     block_on(store.insert(&inquiry, &events)).unwrap();
     let mut current = inquiry;
     group.bench_function("compare-and-swap save (resume)", |b| {
@@ -66,9 +66,9 @@ fn store_with(n: usize) -> (MemoryStore, Vec<Inquiry>, DateTime<Utc>) {
     for i in 0..n {
         let at = t0() + TimeDelta::milliseconds(i as i64);
         let (inquiry, events) = if i % (n / 1_000) == 0 {
-            Inquiry::create(&soon, at, &mut random)
+            Inquiry::create(&soon, at, &mut random).unwrap()
         } else {
-            Inquiry::create(&late, at, &mut random)
+            Inquiry::create(&late, at, &mut random).unwrap()
         };
         block_on(store.insert(&inquiry, &events)).unwrap();
         if inquiry.intervals().expire_after_create.as_secs() == 3_600 {
@@ -146,7 +146,7 @@ fn threads(c: &mut Criterion) {
                 (0..64)
                     .map(|_| {
                         let (inquiry, events) =
-                            Inquiry::create(&Policy::default(), t0(), &mut random);
+                            Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
                         block_on(store.insert(&inquiry, &events)).unwrap();
                         inquiry.id()
                     })

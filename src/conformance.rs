@@ -76,7 +76,8 @@ impl Library {
 
 impl Lifecycle for Library {
     fn create(&mut self, policy: &Policy, seed: u64, now: DateTime<Utc>) {
-        self.player = Some(Player::new(policy, seed, now));
+        // Outside the library's range there is no inquiry: every later step is refused.
+        self.player = Player::new(policy, seed, now).ok();
     }
 
     fn act(&mut self, action: Action, now: DateTime<Utc>) -> Result<Vec<EventName>, ErrorCode> {

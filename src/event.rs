@@ -224,7 +224,7 @@ impl TryFrom<WireEvent> for Event {
 /// # use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
 /// # fn main() -> Result<(), inquiry_lifecycle::Error> {
 /// # let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1))?;
 /// inquiry.approve(t0)?; // error: unused `Events` that must be used
 /// # Ok(())
 /// # }
@@ -238,7 +238,7 @@ impl TryFrom<WireEvent> for Event {
 /// # use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
 /// # fn main() -> Result<(), inquiry_lifecycle::Error> {
 /// # let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1))?;
 /// inquiry.access(None, t0)?; // error: unused `Granted` that must be used
 /// # Ok(())
 /// # }
@@ -253,7 +253,7 @@ impl TryFrom<WireEvent> for Event {
 /// # fn publish(_: &Event) {}
 /// # fn main() -> Result<(), inquiry_lifecycle::Error> {
 /// # let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// # let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1))?;
 /// for event in inquiry.approve(t0)? {
 ///     publish(&event);
 /// }

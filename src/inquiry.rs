@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::limits;
 use crate::rules::{self, AccessRow, AccessVerdict, Action, Target, TransitionRule, Verdict};
 use crate::session::Session;
 use crate::sessions::Sessions;
@@ -23,7 +24,7 @@ use crate::{
 ///
 /// let mut random = SeededRandom::new(1);
 /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-/// let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut random);
+/// let (mut inquiry, _created) = Inquiry::create(&Policy::default(), t0, &mut random)?;
 /// let opened = inquiry.start(t0 + TimeDelta::minutes(5), &mut random)?;
 /// let granted = inquiry.access(Some(&opened.token), t0 + TimeDelta::minutes(6))?;
 /// let completed = inquiry.complete(t0 + TimeDelta::minutes(30))?;
@@ -100,18 +101,26 @@ pub struct Outcome {
 
 impl Inquiry {
     /// T1: creates an inquiry with a fresh random id, capturing `policy`'s intervals (E2).
-    #[must_use = "store the inquiry and publish its `inquiry.created` event"]
+    ///
+    /// Refused with `invalid_input` only for a `now` outside
+    /// [`EARLIEST_NOW`](crate::EARLIEST_NOW)`..=`[`LATEST_NOW`](crate::LATEST_NOW), where the
+    /// deadline would not be representable.
     pub fn create(
         policy: &Policy,
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
-    ) -> (Inquiry, Events) {
+    ) -> Result<(Inquiry, Events), Error> {
+        limits::check_room(now, 1, 1)?;
         Inquiry::create_with_id(InquiryId::generate(random), policy, now)
     }
 
-    /// T1: creates an inquiry with an id chosen by the caller.
-    #[must_use = "store the inquiry and publish its `inquiry.created` event"]
-    pub fn create_with_id(id: InquiryId, policy: &Policy, now: DateTime<Utc>) -> (Inquiry, Events) {
+    /// T1: creates an inquiry with an id chosen by the caller; as [`Inquiry::create`].
+    pub fn create_with_id(
+        id: InquiryId,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<(Inquiry, Events), Error> {
+        limits::check_room(now, 1, 1)?;
         let mut inquiry = Inquiry {
             id,
             status: rules::CREATE.to,
@@ -133,7 +142,7 @@ impl Inquiry {
         inquiry.refresh_deadline();
         let mut events = Vec::with_capacity(1);
         inquiry.record(&mut events, rules::CREATE.event, now, None, None);
-        (inquiry, Events::from(events))
+        Ok((inquiry, Events::from(events)))
     }
 
     // ----- queries -------------------------------------------------------------------
@@ -157,7 +166,7 @@ impl Inquiry {
     /// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
     ///
     /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    /// let (inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+    /// let (inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1)).unwrap();
     /// assert_eq!(inquiry.status_at(t0 + TimeDelta::hours(24)), Status::Expired);
     /// assert_eq!(inquiry.status(), Status::Created); // nothing was applied yet
     /// ```
@@ -209,7 +218,7 @@ impl Inquiry {
     /// use inquiry_lifecycle::{Inquiry, Policy, SeededRandom, Status};
     ///
     /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1)).unwrap();
     /// let due = inquiry.next_due().unwrap(); // set a timer for this instant
     /// let events = inquiry.apply_due(due);  // ...and apply what is due when it fires
     /// assert_eq!(events[0].at, due);
@@ -322,7 +331,7 @@ impl Inquiry {
     ///
     /// let mut random = SeededRandom::new(1);
     /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random);
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random)?;
     /// let later = t0 + TimeDelta::hours(30); // past the 24 h deadline
     /// let opened = inquiry.resume(later, &mut random)?;
     /// assert_eq!(opened.events[0].name.as_str(), "inquiry.expired"); // recorded at the deadline
@@ -412,7 +421,7 @@ impl Inquiry {
     ///
     /// let mut random = SeededRandom::new(1);
     /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random);
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random)?;
     /// let granted = inquiry.access(None, t0)?; // created: anyone with the link
     /// assert!(granted.events.is_empty()); // no session was used, nothing changed
     /// let opened = inquiry.start(t0, &mut random)?;
@@ -431,6 +440,7 @@ impl Inquiry {
         now: DateTime<Utc>,
     ) -> Result<Granted, Error> {
         let now = self.clamp(now);
+        limits::check_room(now, self.revision, self.last_sequence)?;
         // Decided on the inquiry as seen at `now`, changing nothing (E8).
         let status = self.status_at(now);
         let presentation = self.sessions.present(token, now);
@@ -530,6 +540,7 @@ impl Inquiry {
         now: DateTime<Utc>,
     ) -> Result<(DateTime<Utc>, Vec<Event>), Error> {
         let now = self.clamp(now);
+        limits::check_room(now, self.revision, self.last_sequence)?;
         let verdict = rules::decide(self.status_at(now), self.is_redacted(), action)?;
         let mut events = Vec::new();
         self.expire_due(now, &mut events);

@@ -74,7 +74,7 @@ impl Interval {
     }
 
     /// The interval as a chrono `TimeDelta`.
-    pub fn as_time_delta(self) -> TimeDelta {
+    pub const fn as_time_delta(self) -> TimeDelta {
         TimeDelta::seconds(self.seconds)
     }
 

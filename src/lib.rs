@@ -21,7 +21,7 @@
 //! let minutes = |m| t0 + TimeDelta::minutes(m);
 //!
 //! let policy = Policy::builder().expire_after_start(TimeDelta::hours(1)).build()?;
-//! let (mut inquiry, created) = Inquiry::create(&policy, t0, &mut random);
+//! let (mut inquiry, created) = Inquiry::create(&policy, t0, &mut random)?;
 //! assert_eq!(created[0].name.as_str(), "inquiry.created");
 //! let mut outbox = created.into_vec(); // every call's events go to the service's publisher
 //!
@@ -122,6 +122,8 @@ mod event;
 mod id;
 mod inquiry;
 mod interval;
+mod invariants;
+mod limits;
 mod policy;
 mod random;
 mod record;
@@ -150,6 +152,7 @@ pub use event::{Event, EventName, Events};
 pub use id::{EventId, InquiryId, SessionId};
 pub use inquiry::{Granted, Inquiry, Opened, Outcome};
 pub use interval::Interval;
+pub use limits::{EARLIEST_NOW, LATEST_NOW, MAX_COUNTER};
 pub use policy::{Intervals, Policy, PolicyBuilder};
 pub use random::{RandomSource, RandomUnavailable, SecureRandom, SeededRandom};
 pub use rules::{Action, Attempt};

@@ -404,11 +404,13 @@ impl Scenario {
         for step in &self.steps {
             let now = self.instant(step.at);
             let (error, events) = match (&step.what, inquiry.as_mut()) {
-                (Do::Create(policy), _) => {
-                    let (created, events) = Inquiry::create(policy, now, &mut random);
-                    inquiry = Some(created);
-                    (None, events)
-                }
+                (Do::Create(policy), _) => match Inquiry::create(policy, now, &mut random) {
+                    Ok((created, events)) => {
+                        inquiry = Some(created);
+                        (None, events)
+                    }
+                    Err(error) => (Some(error), Events::default()),
+                },
                 (_, None) => (
                     Some(Error::invalid_input("no inquiry was created")),
                     Events::default(),

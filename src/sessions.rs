@@ -5,17 +5,52 @@
 //! sessions are touched and how. Each method that ends or starts sessions reports their ids
 //! in order through `changed`, so that the inquiry records one event each (V1).
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::de::{SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::rules::Presented;
 use crate::session::{Session, SessionStatus, MAX_SESSIONS};
-use crate::{RandomSource, SessionId, SessionToken};
+use crate::{Error, RandomSource, SessionId, SessionToken};
 
 /// The session records kept by one inquiry, oldest first; at most [`MAX_SESSIONS`] (S7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub(crate) struct Sessions(Vec<Session>);
+
+impl<'de> Deserialize<'de> for Sessions {
+    /// Reads at most [`MAX_SESSIONS`] records: a 26th is refused before it is parsed, so a
+    /// hostile record with 300,000 sessions costs no more than one with 26.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Bounded;
+
+        impl<'de> Visitor<'de> for Bounded {
+            type Value = Sessions;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a list of at most {MAX_SESSIONS} session records")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Sessions, A::Error> {
+                let mut records =
+                    Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_SESSIONS));
+                while let Some(record) = seq.next_element::<Session>()? {
+                    if records.len() == MAX_SESSIONS {
+                        return Err(serde::de::Error::custom(Error::invalid_input(format!(
+                            "more than {MAX_SESSIONS} session records; at most {MAX_SESSIONS} are kept (S7)"
+                        ))));
+                    }
+                    records.push(record);
+                }
+                Ok(Sessions(records))
+            }
+        }
+
+        deserializer.deserialize_seq(Bounded)
+    }
+}
 
 impl From<Vec<Session>> for Sessions {
     fn from(records: Vec<Session>) -> Self {

@@ -236,13 +236,14 @@ impl Timeline {
             .collect()
     }
 
-    /// Plays the whole timeline through the library.
-    pub fn play(&self) -> Player {
-        let mut player = Player::new(&self.policy, self.seed, self.start);
+    /// Plays the whole timeline through the library; refused only where `start` is outside
+    /// the instants the library records ([`Inquiry::create`]), which [`timeline`] never draws.
+    pub fn play(&self) -> Result<Player, Error> {
+        let mut player = Player::new(&self.policy, self.seed, self.start)?;
         for (step, now) in self.steps.iter().zip(self.times()) {
             let _ = player.step(step.step, now);
         }
-        player
+        Ok(player)
     }
 }
 
@@ -254,7 +255,7 @@ impl Timeline {
 /// proptest! {
 ///     // Revisions only grow: each accepted, changing call adds exactly one.
 ///     fn revision_never_exceeds_event_count(timeline in strategies::timeline(0..30)) {
-///         let played = timeline.play();
+///         let played = timeline.play().unwrap();
 ///         prop_assert!(played.inquiry().revision() <= played.events().len() as u64);
 ///     }
 /// }
@@ -283,12 +284,16 @@ pub fn timeline(steps: impl Into<SizeRange>) -> impl Strategy<Value = Timeline> 
 
 /// An inquiry in any reachable state, built by playing a random timeline.
 pub fn inquiry() -> impl Strategy<Value = Inquiry> {
-    timeline(0..40).prop_map(|timeline| timeline.play().into_inquiry())
+    timeline(0..40).prop_filter_map("start within the library's range", |timeline| {
+        timeline.play().ok().map(Player::into_inquiry)
+    })
 }
 
 /// A played timeline: the inquiry, its whole history, and the tokens it issued.
 pub fn played() -> impl Strategy<Value = Player> {
-    timeline(0..40).prop_map(|timeline| timeline.play())
+    timeline(0..40).prop_filter_map("start within the library's range", |timeline| {
+        timeline.play().ok()
+    })
 }
 
 /// Plays steps on one inquiry and keeps what a test needs: every event, every token issued,
@@ -304,24 +309,24 @@ pub struct Player {
 }
 
 impl Player {
-    /// Creates an inquiry at `start`.
-    pub fn new(policy: &Policy, seed: u64, start: DateTime<Utc>) -> Player {
+    /// Creates an inquiry at `start`; refused as [`Inquiry::create`] is.
+    pub fn new(policy: &Policy, seed: u64, start: DateTime<Utc>) -> Result<Player, Error> {
         let mut random = SeededRandom::new(seed);
-        let (inquiry, events) = Inquiry::create(policy, start, &mut random);
-        let (mut other, _) = Inquiry::create(policy, start, &mut random);
+        let (inquiry, events) = Inquiry::create(policy, start, &mut random)?;
+        let (mut other, _) = Inquiry::create(policy, start, &mut random)?;
         let foreign = match other.start(start, &mut random) {
             Ok(opened) => opened.token,
             Err(_) => SessionToken::generate(&mut random),
         };
         let forged = SessionToken::generate(&mut SeededRandom::new(!seed));
-        Player {
+        Ok(Player {
             inquiry,
             random,
             events: events.into_vec(),
             issued: Vec::new(),
             forged,
             foreign,
-        }
+        })
     }
 
     /// The token a choice stands for, if any.

@@ -37,9 +37,10 @@ pub struct SessionToken([u8; TOKEN_BYTES]);
 impl SessionToken {
     /// Draws a new token from `random`.
     pub fn generate(random: &mut dyn RandomSource) -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        random.fill_bytes(&mut bytes);
-        SessionToken(bytes)
+        // Filled in place: no copy of the secret is left in a local that is not wiped.
+        let mut token = SessionToken([0u8; TOKEN_BYTES]);
+        random.fill_bytes(&mut token.0);
+        token
     }
 
     /// Parses a token's text form (43 base64url characters, no padding).
@@ -55,9 +56,10 @@ impl SessionToken {
         if text.len() != TOKEN_CHARS {
             return Err(malformed());
         }
-        let mut bytes = Zeroizing::new([0u8; TOKEN_BYTES]);
-        match URL_SAFE_NO_PAD.decode_slice(text, bytes.as_mut()) {
-            Ok(TOKEN_BYTES) => Ok(SessionToken(*bytes)),
+        // Decoded in place; a refused token is wiped when dropped.
+        let mut token = SessionToken([0u8; TOKEN_BYTES]);
+        match URL_SAFE_NO_PAD.decode_slice(text, &mut token.0) {
+            Ok(TOKEN_BYTES) => Ok(token),
             _ => Err(malformed()),
         }
     }
@@ -71,7 +73,9 @@ impl SessionToken {
 
     /// The SHA-256 digest that an inquiry keeps instead of the token.
     pub fn digest(&self) -> TokenDigest {
-        TokenDigest(Sha256::digest(self.0).into())
+        // By reference: passing the array by value would leave a copy of the secret on the
+        // stack.
+        TokenDigest(Sha256::digest(&self.0[..]).into())
     }
 }
 

@@ -31,14 +31,14 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
 fn refused_access_allocates_nothing() {
     let mut random = SeededRandom::new(1);
     let forged = SessionToken::generate(&mut SeededRandom::new(2));
-    let (mut pending, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (mut pending, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let first = pending.start(minutes(1), &mut random).unwrap();
     let _second = pending.resume(minutes(2), &mut random).unwrap(); // supersedes the first
-    let (mut finished, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (mut finished, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let _ = finished.approve(minutes(1)).unwrap();
-    let (mut redacted, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (mut redacted, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let _ = redacted.redact(minutes(1)).unwrap();
-    let (mut expired, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (mut expired, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
 
     let cases: [(
         &mut Inquiry,
@@ -97,7 +97,8 @@ fn memory_per_inquiry_in_the_memory_store() {
     ] {
         let prepared: Vec<_> = (0..N)
             .map(|_| {
-                let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+                let (mut inquiry, _) =
+                    Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
                 if sessions > 0 {
                     let _ = inquiry.start(minutes(1), &mut random).unwrap();
                 }

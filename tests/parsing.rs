@@ -172,7 +172,7 @@ fn invalid_policies_break_every_field_and_players_keep_their_tokens() {
         }
     }
     assert_eq!(named.len(), 4, "{named:?}");
-    let mut player = Player::new(&Policy::default(), 1, common::t0());
+    let mut player = Player::new(&Policy::default(), 1, common::t0()).unwrap();
     let _ = player.step(Step::Act(Action::Start), common::t0()).unwrap();
     assert_eq!(player.issued().len(), 1);
     assert_eq!(player.events().len(), 3);

@@ -38,7 +38,7 @@ struct Run {
 impl Run {
     fn new(timeline: &Timeline) -> Run {
         Run {
-            player: Player::new(&timeline.policy, timeline.seed, timeline.start),
+            player: Player::new(&timeline.policy, timeline.seed, timeline.start).unwrap(),
             now: timeline.start,
             expired_sessions: BTreeSet::new(),
             changing_calls: 1,
@@ -219,7 +219,7 @@ proptest! {
         timeline in strategies::timeline(1..30),
         later in 0i64..200_000,
     ) {
-        let mut player = timeline.play();
+        let mut player = timeline.play().unwrap();
         let last = timeline.times().into_iter().fold(timeline.start, DateTime::max);
         let at = last.max(player.inquiry().updated_at()) + TimeDelta::seconds(later);
         let seen = player.inquiry().status_at(at);

@@ -12,7 +12,7 @@ use inquiry_lifecycle::*;
 #[test]
 fn t1_create_yields_created_with_revision_one_and_sequence_one() {
     let mut random = random();
-    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     assert_eq!(inquiry.status(), Status::Created);
     assert_eq!(inquiry.revision(), 1);
     assert_eq!(names(&events), [EventName::InquiryCreated]);
@@ -588,7 +588,7 @@ fn access_table_expired_finished_and_redacted_refuse_every_token() {
         (Action::Redact, ErrorCode::Redacted),
     ];
     for (end, code) in cases {
-        let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
         let opened = inquiry.start(min(1), &mut random).unwrap();
         let _ = inquiry.act(end, min(5), &mut random).unwrap();
         for token in [None, Some(&opened.token), Some(&forged)] {
@@ -608,7 +608,7 @@ fn a1_a_wrong_token_is_never_ignored_even_by_link() {
 #[test]
 fn a2_a_token_opens_only_the_inquiry_that_issued_it() {
     let (mut first, mut random) = created();
-    let (mut second, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (mut second, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let opened = first.start(min(1), &mut random).unwrap();
     let _ = second.start(min(1), &mut random).unwrap();
     assert_eq!(

@@ -194,10 +194,16 @@ const PINNED_EVENT_IDS: [&str; 3] = [
 
 #[test]
 fn a_created_inquiry_whose_deadline_precedes_its_last_change_is_refused() {
-    // Found by tests/robustness.rs: a one-character edit of created_at ("026-01-01…").
+    // Found by tests/robustness.rs: a one-character edit of created_at ("026-01-01…"),
+    // which is now refused earlier, as outside the library's range; within the range:
     let (inquiry, _) = created();
     let mut value = serde_json::to_value(&inquiry).unwrap();
     value["created_at"] = json!("0026-01-01T00:00:00Z");
+    assert!(refused(value).contains("outside the range the library records"));
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.resume(min(1), &mut random).unwrap(); // T6: still created, revision 2
+    let mut value = serde_json::to_value(&inquiry).unwrap();
+    value["created_at"] = json!("2025-01-01T00:00:00Z");
     assert!(refused(value).contains("E4"));
 }
 
@@ -239,7 +245,7 @@ fn counters_beyond_2_pow_53_or_a_sequence_below_the_revision_are_refused() {
 fn each_status_requires_its_timestamp() {
     let mut random = random();
     let mut build = |actions: &[Action]| {
-        let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
         for action in actions {
             let _ = inquiry.act(*action, min(1), &mut random).unwrap();
         }

@@ -27,7 +27,7 @@ async fn act_hands_back_the_token_that_start_made_and_the_saved_inquiry() {
     let store = MemoryStore::new();
     let mut random = SeededRandom::new(1);
     let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let (inquiry, created) = Inquiry::create(&Policy::default(), t0, &mut random);
+    let (inquiry, created) = Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
     store.insert(&inquiry, &created).await.unwrap();
     let started = act(&store, inquiry.id(), 3, |i| i.start(t0, &mut random))
         .await
@@ -234,7 +234,8 @@ fn memory_store_counts_what_it_holds() {
     assert!(store.is_empty());
     assert_eq!(store.len(), 0);
     let t0 = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+    let (inquiry, events) =
+        Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1)).unwrap();
     block_on(store.insert(&inquiry, &events)).unwrap();
     assert!(!store.is_empty());
     assert_eq!(store.len(), 1);

@@ -34,7 +34,7 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///     Some(url) => return Err(format!("this example has no database for {url}").into()),
 /// };
 /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-/// let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1));
+/// let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1))?;
 /// store.insert(&inquiry, &events).await?;
 /// let expired = sweep(&store, t0 + chrono::TimeDelta::days(2), 100).await?;
 /// assert_eq!(expired[0].name.as_str(), "inquiry.expired");

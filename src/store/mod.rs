@@ -20,7 +20,7 @@
 //! let store = MemoryStore::new();
 //! let mut random = SeededRandom::new(1);
 //! let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-//! let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random);
+//! let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random)?;
 //! store.insert(&inquiry, &events).await?;
 //!
 //! // Load, act, save with compare-and-swap, retrying on conflict.
@@ -238,7 +238,7 @@ pub struct Acted<T> {
 /// let store = MemoryStore::new();
 /// let mut random = SeededRandom::new(1);
 /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-/// let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random);
+/// let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random)?;
 /// store.insert(&inquiry, &events).await?;
 ///
 /// let started = act(&store, inquiry.id(), 3, |inquiry| inquiry.start(t0, &mut random)).await?;

@@ -79,7 +79,8 @@ where
 /// Inserted inquiries load back equal; a second insert of the same id is refused.
 pub async fn insert_and_load<S: InquiryStore>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(1);
-    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (inquiry, events) =
+        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
     ensure!(
         store.load(inquiry.id()).await.map_err(backend)?.is_none(),
         "an empty store loads an inquiry"
@@ -106,7 +107,8 @@ pub async fn insert_and_load<S: InquiryStore>(store: &S) -> Result<(), SuiteFail
 /// A save on a stale revision is refused and never overwrites.
 pub async fn compare_and_swap<S: InquiryStore>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(2);
-    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (inquiry, events) =
+        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
     store.insert(&inquiry, &events).await.map_err(backend)?;
     let mut first = inquiry.clone();
     let mut second = inquiry.clone();
@@ -153,7 +155,8 @@ pub async fn no_lost_update<S: InquiryStore + 'static>(
     let mut random = SeededRandom::new(3);
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        let (inquiry, events) =
+            Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
         store.insert(&inquiry, &events).await.map_err(backend)?;
         ids.push(inquiry.id());
     }
@@ -226,7 +229,7 @@ pub async fn due_listing<S: InquiryStore>(store: &S) -> Result<(), SuiteFailure>
     // Created one minute apart, in scrambled order: due one minute apart from 01:00.
     for minute in [3, 0, 4, 1, 2, 9] {
         let created = t0() + TimeDelta::minutes(minute);
-        let (inquiry, events) = Inquiry::create(&policy, created, &mut random);
+        let (inquiry, events) = Inquiry::create(&policy, created, &mut random).map_err(backend)?;
         store.insert(&inquiry, &events).await.map_err(backend)?;
         expected.push((minute, inquiry.id()));
     }
@@ -297,7 +300,8 @@ pub async fn publisher_dies_and_the_next_delivers<S: InquiryStore>(
     store: &S,
 ) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(5);
-    let (mut inquiry, created) = Inquiry::create(&Policy::default(), t0(), &mut random);
+    let (mut inquiry, created) =
+        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
     store.insert(&inquiry, &created).await.map_err(backend)?;
     let started = inquiry.start(t0(), &mut random).map_err(backend)?;
     store
@@ -360,7 +364,8 @@ pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
     let mut random = SeededRandom::new(6);
     let mut committed = Vec::new();
     for _ in 0..50 {
-        let (mut inquiry, created) = Inquiry::create(&Policy::default(), t0(), &mut random);
+        let (mut inquiry, created) =
+            Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
         store.insert(&inquiry, &created).await.map_err(backend)?;
         let started = inquiry.start(t0(), &mut random).map_err(backend)?;
         store

@@ -30,7 +30,7 @@ pub fn created() -> (Inquiry, SeededRandom) {
 
 pub fn created_with(policy: &Policy) -> (Inquiry, SeededRandom) {
     let mut random = random();
-    let (inquiry, _) = Inquiry::create(policy, t0(), &mut random);
+    let (inquiry, _) = Inquiry::create(policy, t0(), &mut random).unwrap();
     (inquiry, random)
 }
 

@@ -159,7 +159,7 @@ impl StateMachineTest for Library {
             .build()
             .unwrap();
         Library {
-            player: Player::new(&policy, 7, model.clock),
+            player: Player::new(&policy, 7, model.clock).unwrap(),
             clock: model.clock,
         }
     }

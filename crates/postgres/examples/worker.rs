@@ -70,7 +70,7 @@ async fn seed(store: &dyn DynStore) -> Result<usize, Box<dyn std::error::Error>>
         let policy = Policy::builder()
             .expire_after_create(TimeDelta::seconds(seconds))
             .build()?;
-        let (inquiry, events) = Inquiry::create(&policy, Utc::now(), &mut random);
+        let (inquiry, events) = Inquiry::create(&policy, Utc::now(), &mut random).unwrap();
         store.insert(&inquiry, &events).await?;
     }
     Ok(6)

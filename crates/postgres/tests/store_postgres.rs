@@ -100,7 +100,8 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
             &Policy::default(),
             t0 + TimeDelta::minutes(minute),
             &mut random,
-        );
+        )
+        .unwrap();
         store.insert(&inquiry, &events).await.unwrap();
     }
     let now = t0 + TimeDelta::days(2);
@@ -149,7 +150,7 @@ async fn postgres_due_instants_are_rounded_up_to_the_microsecond() {
     let mut random = SeededRandom::new(3);
     for (nanos, stored_micros) in [(1_500i64, 2i64), (2_000, 2), (999, 1)] {
         let created = t0 + TimeDelta::nanoseconds(nanos);
-        let (inquiry, events) = Inquiry::create(&Policy::default(), created, &mut random);
+        let (inquiry, events) = Inquiry::create(&Policy::default(), created, &mut random).unwrap();
         store.insert(&inquiry, &events).await.unwrap();
         let row = store
             .client()
@@ -185,7 +186,7 @@ async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_ne
     let mut random = SeededRandom::new(11);
     let mut committed = Vec::new();
     for _ in 0..5 {
-        let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random);
+        let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
         store.insert(&inquiry, &events).await.unwrap();
         committed.extend(events.iter().map(|e| e.id()));
     }

@@ -1,0 +1,84 @@
+//! The ranges an accepted action stays within, so that every record it writes loads again.
+//!
+//! Every deadline and session end is `now` plus an interval of at most
+//! [`Interval::MAX`](crate::Interval::MAX)
+//! (3650 days). Accepting `now` only up to [`LATEST_NOW`] keeps every instant the library
+//! records at or before 9999-12-31, four-digit years that every JSON reader and PostgreSQL
+//! keep exactly; [`EARLIEST_NOW`] keeps them after the Unix epoch. The revision and the
+//! sequence numbers stay at or below [`MAX_COUNTER`] (2^53, the largest integer every JSON
+//! reader keeps exactly): a call that could pass it is refused.
+
+use chrono::{DateTime, Utc};
+
+use crate::Error;
+
+/// The earliest `now` an action accepts: 1970-01-01T00:00:00Z.
+pub const EARLIEST_NOW: DateTime<Utc> = match DateTime::from_timestamp(0, 0) {
+    Some(instant) => instant,
+    None => panic!("the Unix epoch is representable"),
+};
+
+/// The latest `now` an action accepts: 9989-12-31T23:59:59.999999999Z, so that `now` plus
+/// the longest interval (3650 days) is still before the year 10000.
+pub const LATEST_NOW: DateTime<Utc> = match DateTime::from_timestamp(253_086_767_999, 999_999_999) {
+    Some(instant) => instant,
+    None => panic!("9989-12-31 is representable"),
+};
+
+/// The latest instant a record may hold: [`LATEST_NOW`] plus `Interval::MAX` (a deadline
+/// or session end set at the latest `now`).
+pub(crate) const LATEST_RECORDED: DateTime<Utc> =
+    match DateTime::from_timestamp(253_402_127_999, 999_999_999) {
+        Some(instant) => instant,
+        None => panic!("9999-12-29 is representable"),
+    };
+
+/// The largest revision or sequence number a record may hold: 2^53.
+pub const MAX_COUNTER: u64 = 1 << 53;
+
+/// More events than one call can yield: at most 25 sessions each end once, plus one
+/// expiry, the action's event, a new session's and an evicted one's.
+const MAX_EVENTS_PER_CALL: u64 = 64;
+
+/// Whether a call at `now` may record changes on a record with these counters: `now`
+/// within [`EARLIEST_NOW`]`..=`[`LATEST_NOW`], and room below [`MAX_COUNTER`] for this call
+/// and one more application of what falls due (which is never refused). Checked before
+/// anything changes, so a refusal changes nothing (E8).
+pub(crate) fn check_room(
+    now: DateTime<Utc>,
+    revision: u64,
+    last_sequence: u64,
+) -> Result<(), Error> {
+    if now < EARLIEST_NOW || now > LATEST_NOW {
+        return Err(Error::invalid_input(format!(
+            "now ({now}) is outside the instants this library records, {EARLIEST_NOW} to {LATEST_NOW}: deadlines and session ends must stay representable (E3, S5)"
+        )));
+    }
+    let headroom = 2 * MAX_EVENTS_PER_CALL;
+    if revision > MAX_COUNTER - 2 || last_sequence > MAX_COUNTER - headroom {
+        return Err(Error::invalid_input(format!(
+            "the inquiry has used up its changes: revision {revision} and sequence {last_sequence} are within {headroom} of 2^53, the largest a record keeps (V1, V3)"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Interval;
+
+    #[test]
+    fn the_latest_recorded_instant_is_the_latest_now_plus_the_longest_interval() {
+        assert_eq!(LATEST_NOW + Interval::MAX.as_time_delta(), LATEST_RECORDED);
+        assert_eq!(
+            LATEST_NOW.to_rfc3339(),
+            "9989-12-31T23:59:59.999999999+00:00"
+        );
+        assert_eq!(
+            LATEST_RECORDED.to_rfc3339(),
+            "9999-12-29T23:59:59.999999999+00:00"
+        );
+        assert_eq!(EARLIEST_NOW.to_rfc3339(), "1970-01-01T00:00:00+00:00");
+    }
+}
