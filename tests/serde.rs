@@ -124,6 +124,7 @@ fn a_timestamp_after_the_last_change_is_refused() {
 fn events_round_trip() {
     let (mut inquiry, mut random) = created();
     let opened = inquiry.start(min(1), &mut random).unwrap();
+    assert_eq!(opened.events.len(), 2);
     for event in &opened.events {
         let text = serde_json::to_string(event).unwrap();
         assert_eq!(&serde_json::from_str::<Event>(&text).unwrap(), event);

@@ -54,6 +54,29 @@ async fn act_hands_back_the_token_that_start_made_and_the_saved_inquiry() {
     assert_eq!(again.inquiry.revision(), 3);
 }
 
+/// `act` saves what `Inquiry::act` yields for actions given as data, token included.
+#[tokio::test(flavor = "current_thread")]
+async fn act_saves_the_events_of_an_action_given_as_data() {
+    use chrono::{TimeZone, Utc};
+    use inquiry_lifecycle::store::{act, InquiryStore};
+    use inquiry_lifecycle::{Action, Inquiry, Policy, SeededRandom, Status};
+    let store = MemoryStore::new();
+    let mut random = SeededRandom::new(2);
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let (inquiry, created) = Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
+    store.insert(&inquiry, &created).await.unwrap();
+    let acted = act(&store, inquiry.id(), 3, |i| {
+        i.act(Action::Start, t0, &mut random)
+    })
+    .await
+    .unwrap();
+    assert!(acted.outcome.opened.is_some());
+    assert_eq!(acted.outcome.events.len(), 2);
+    let stored = store.load(inquiry.id()).await.unwrap().unwrap();
+    assert_eq!(stored.status(), Status::Pending);
+    assert_eq!(stored.revision(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_store_loses_no_update_under_heavy_contention() {
     let store = std::sync::Arc::new(MemoryStore::new());
