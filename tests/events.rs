@@ -36,7 +36,8 @@ fn events_compare_with_slices_and_vecs_of_events() {
     let fewer = vec[..1].to_vec();
     assert!(events != fewer);
     assert!(events != *fewer.as_slice());
-    assert!(Events::from(fewer.clone()) == fewer);
+    let wrapped = Events::from(fewer.clone());
+    assert!(wrapped == fewer);
     assert!(Events::default() == *Vec::<Event>::new().as_slice());
 }
 
