@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::limits::{EARLIEST_NOW, LATEST_RECORDED, MAX_COUNTER};
+use crate::limits::{room_for_what_falls_due, EARLIEST_NOW, LATEST_RECORDED, MAX_COUNTER};
 use crate::session::{SessionStatus, MAX_SESSIONS};
 use crate::{Error, Inquiry, Status};
 
@@ -119,6 +119,13 @@ impl Inquiry {
             return Some(format!(
                 "last_sequence {} is below the revision {} or above 2^53 (every change yields an event)",
                 self.last_sequence, self.revision
+            ));
+        }
+        let falling_due = self.sessions.iter().filter(|s| s.is_live()).count() as u64
+            + u64::from(self.deadline().is_some());
+        if !room_for_what_falls_due(self.revision, self.last_sequence, falling_due) {
+            return Some(format!(
+                "no room below 2^53 for the {falling_due} expiries still to come (V1, V3)"
             ));
         }
         let fresh = self.status == Status::Created

@@ -10,6 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::session::MAX_SESSIONS;
 use crate::Error;
 
 /// The earliest `now` an action accepts: 1970-01-01T00:00:00Z.
@@ -37,12 +38,17 @@ pub(crate) const LATEST_RECORDED: DateTime<Utc> =
 pub const MAX_COUNTER: u64 = 1 << 53;
 
 /// More events than one call can yield: at most 25 sessions each end once, plus one
-/// expiry, the action's event, a new session's and an evicted one's.
+/// expiry, the action's event, a new session's and a started one's.
 const MAX_EVENTS_PER_CALL: u64 = 64;
 
+/// The most that can fall due on its own after any call: one expiry per kept session and
+/// one for the deadline, each an event and at most a change.
+const MAX_FALLING_DUE: u64 = MAX_SESSIONS as u64 + 1;
+
 /// Whether a call at `now` may record changes on a record with these counters: `now`
-/// within [`EARLIEST_NOW`]`..=`[`LATEST_NOW`], and room below [`MAX_COUNTER`] for this call
-/// and one more application of what falls due (which is never refused). Checked before
+/// within [`EARLIEST_NOW`]`..=`[`LATEST_NOW`], and room below [`MAX_COUNTER`] for this
+/// call and for everything that may fall due after it, so that applying what is due is
+/// never refused (the record invariant [`room_for_what_falls_due`]). Checked before
 /// anything changes, so a refusal changes nothing (E8).
 pub(crate) fn check_room(
     now: DateTime<Utc>,
@@ -54,13 +60,22 @@ pub(crate) fn check_room(
             "now ({now}) is outside the instants this library records, {EARLIEST_NOW} to {LATEST_NOW}: deadlines and session ends must stay representable (E3, S5)"
         )));
     }
-    let headroom = 2 * MAX_EVENTS_PER_CALL;
-    if revision > MAX_COUNTER - 2 || last_sequence > MAX_COUNTER - headroom {
+    let events = MAX_EVENTS_PER_CALL + MAX_FALLING_DUE;
+    let changes = 1 + MAX_FALLING_DUE;
+    if revision > MAX_COUNTER - changes || last_sequence > MAX_COUNTER - events {
         return Err(Error::invalid_input(format!(
-            "the inquiry has used up its changes: revision {revision} and sequence {last_sequence} are within {headroom} of 2^53, the largest a record keeps (V1, V3)"
+            "the inquiry has used up its changes: revision {revision} or sequence {last_sequence} is too near 2^53, the largest a record keeps, for another call (V1, V3)"
         )));
     }
     Ok(())
+}
+
+/// Whether a record with these counters, `falling_due` of its expiries (live sessions and
+/// the deadline) still to come, has room below [`MAX_COUNTER`] for each of them: an event
+/// and at most one change each. Every record the library writes has.
+pub(crate) fn room_for_what_falls_due(revision: u64, last_sequence: u64, falling_due: u64) -> bool {
+    revision.saturating_add(falling_due) <= MAX_COUNTER
+        && last_sequence.saturating_add(falling_due) <= MAX_COUNTER
 }
 
 #[cfg(test)]

@@ -329,6 +329,23 @@ impl Player {
         })
     }
 
+    /// Plays on from an inquiry obtained elsewhere (a loaded record, say), drawing from
+    /// `seed`; no token of it is known, so only forged and foreign tokens can be presented
+    /// until a start or resume issues one.
+    pub fn from_inquiry(inquiry: Inquiry, seed: u64) -> Player {
+        let mut random = SeededRandom::new(seed);
+        let foreign = SessionToken::generate(&mut random);
+        let forged = SessionToken::generate(&mut SeededRandom::new(!seed));
+        Player {
+            events: Vec::new(),
+            inquiry,
+            random,
+            issued: Vec::new(),
+            forged,
+            foreign,
+        }
+    }
+
     /// The token a choice stands for, if any.
     pub fn token(&self, choice: TokenChoice) -> Option<&SessionToken> {
         match choice {

@@ -125,8 +125,10 @@ proptest! {
 proptest! {
     #![proptest_config(cases(30_000))]
 
-    /// Stored inquiries, mutated: refused, or accepted only if the record still behaves
-    /// (round-trips, nothing overdue is live, and refused actions change nothing).
+    /// Stored inquiries, mutated: refused with `invalid_input` by the typed loader, or
+    /// accepted only if the record keeps every invariant of a reachable record (the one
+    /// definition, `check_invariants`), round-trips, and every action on it either is
+    /// refused changing nothing or writes a record that loads again.
     #[test]
     fn stored_inquiries(
         player in strategies::played(),
@@ -135,9 +137,17 @@ proptest! {
     ) {
         let text = serde_json::to_string(player.inquiry()).unwrap();
         let mutated = mutate(&text, &mutations);
-        let Ok(mut inquiry) = serde_json::from_str::<Inquiry>(&mutated) else {
-            return Ok(());
+        let loaded = Inquiry::from_json(&mutated);
+        // The typed loader and serde agree on what they accept.
+        prop_assert_eq!(loaded.is_ok(), serde_json::from_str::<Inquiry>(&mutated).is_ok());
+        let mut inquiry = match loaded {
+            Ok(inquiry) => inquiry,
+            Err(error) => {
+                prop_assert_eq!(error.code(), ErrorCode::InvalidInput);
+                return Ok(());
+            }
         };
+        prop_assert!(inquiry.check_invariants().is_ok());
         // Accepted text may be a lenient spelling of a valid record; its canonical form
         // must read back to the same inquiry.
         let canonical = serde_json::to_string(&inquiry).unwrap();
@@ -152,6 +162,9 @@ proptest! {
             let before = inquiry.clone();
             if inquiry.act(action, now, &mut random).is_err() {
                 prop_assert_eq!(&inquiry, &before);
+            } else {
+                let text = serde_json::to_string(&inquiry).unwrap();
+                prop_assert_eq!(&Inquiry::from_json(&text).unwrap(), &inquiry);
             }
         }
     }

@@ -233,13 +233,21 @@ fn counters_beyond_2_pow_53_or_a_sequence_below_the_revision_are_refused() {
             "{revision} {last_sequence}"
         );
     }
-    let mut value = base.clone();
+    // 2^53 itself is allowed where nothing can fall due any more ...
+    let mut decided = busy_inquiry();
+    let _ = decided.approve(min(4)).unwrap();
+    let mut value = serde_json::to_value(&decided).unwrap();
     value["revision"] = json!(1u64 << 53);
     value["last_sequence"] = json!(1u64 << 53);
     assert!(
         serde_json::from_value::<Inquiry>(value).is_ok(),
         "2^53 itself is allowed"
     );
+    // ... but not on a live record, whose deadline and sessions still have to expire.
+    let mut value = base.clone();
+    value["revision"] = json!(1u64 << 53);
+    value["last_sequence"] = json!(1u64 << 53);
+    assert!(refused(value).contains("no room below 2^53"));
 }
 
 #[test]
