@@ -235,6 +235,23 @@ async fn the_suite_catches_each_broken_store() {
     }
 }
 
+/// A store whose claims ignore leases fails the concurrent publishers' check on its own:
+/// two publishers hold the same events.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_suite_catches_two_publishers_holding_one_event() {
+    let store = std::sync::Arc::new(Broken(MemoryStore::new(), Fault::ClaimIgnoresLeases));
+    let failure = suite::publishers_never_share_an_event(store)
+        .await
+        .unwrap_err();
+    assert!(
+        failure.0.contains("events held by two publishers at once"),
+        "{failure}"
+    );
+    // The same check passes on the real store.
+    let store = std::sync::Arc::new(MemoryStore::new());
+    suite::publishers_never_share_an_event(store).await.unwrap();
+}
+
 /// A store without compare-and-swap also fails the concurrent check on its own: updates
 /// are lost, or events reach the outbox twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,13 +1,14 @@
 //! Prints the rules from the data the state machine runs on, or refreshes the committed docs.
 //!
-//! Usage: `inquiry-rules --format markdown|mermaid|dot` or `inquiry-rules --update-docs`.
+//! Usage: `inquiry-rules --format markdown|mermaid|dot` or
+//! `inquiry-rules --update-docs [DIR]` (DIR: the repository root, by default this one).
 
 use std::process::ExitCode;
 
 use inquiry_lifecycle::render;
 use inquiry_lifecycle_cli::{repository_root, update_docs, DocUpdate};
 
-const USAGE: &str = "usage: inquiry-rules --format markdown|mermaid|dot\n       inquiry-rules --update-docs   (rewrites the generated sections of README.md and docs/RULES.md)";
+const USAGE: &str = "usage: inquiry-rules --format markdown|mermaid|dot\n       inquiry-rules --update-docs [DIR]   (rewrites the generated sections of DIR/README.md and DIR/docs/RULES.md; DIR defaults to the repository root)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,20 +17,12 @@ fn main() -> ExitCode {
         ["--format", "markdown"] => print!("{}", render::markdown()),
         ["--format", "mermaid"] => print!("{}", render::mermaid()),
         ["--format", "dot"] => print!("{}", render::dot()),
-        ["--update-docs"] => match update_docs(&repository_root()) {
-            Ok(done) => {
-                for update in done {
-                    match update {
-                        DocUpdate::Updated(doc) => println!("updated {doc}"),
-                        DocUpdate::Unchanged(doc) => println!("unchanged {doc}"),
-                    }
-                }
-            }
-            Err(error) => {
-                eprintln!("inquiry-rules: {error}");
-                return ExitCode::FAILURE;
-            }
-        },
+        ["--update-docs", rest @ ..] if rest.len() <= 1 => {
+            let root = rest
+                .first()
+                .map_or_else(repository_root, std::path::PathBuf::from);
+            return refresh(&root);
+        }
         ["-h" | "--help"] => println!("{USAGE}"),
         _ => {
             eprintln!("{USAGE}");
@@ -37,4 +30,22 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+fn refresh(root: &std::path::Path) -> ExitCode {
+    match update_docs(root) {
+        Ok(done) => {
+            for update in done {
+                match update {
+                    DocUpdate::Updated(doc) => println!("updated {doc}"),
+                    DocUpdate::Unchanged(doc) => println!("unchanged {doc}"),
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("inquiry-rules: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
