@@ -86,9 +86,15 @@ pub enum StoreError {
         /// What is wrong with it.
         error: Error,
     },
-    /// The backend failed (connection, query, …).
+    /// The store could not be reached, or did not answer in time (connection refused or
+    /// lost, server restarting, pool exhausted, a call past its timeout). Retry later. A
+    /// write that failed this way may or may not have been committed: reload before acting
+    /// on the assumption that it was not (compare-and-swap makes a blind retry safe).
+    #[error("store unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The backend failed otherwise (a query error, a value it cannot store, …).
     #[error("store backend: {0}")]
-    Backend(Box<dyn std::error::Error + Send + Sync>),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// What a service implements to persist inquiries.

@@ -2,16 +2,36 @@
 //!
 //! The schema is in `migrations/`, shipped with the crate and applied by
 //! [`PostgresStore::migrate`]. Compare-and-swap and the outbox write are one statement;
-//! [`PostgresStore::claim_due`] lets several workers sweep at once without processing an
-//! inquiry twice (`FOR UPDATE SKIP LOCKED` and a short claim).
+//! [`claim_due`](InquiryStore::claim_due) lets several workers sweep at once without
+//! processing an inquiry twice (`FOR UPDATE SKIP LOCKED` and a short claim measured on the
+//! database's clock).
+//!
+//! Run as an operator would: connections come from a pool that checks each one before
+//! handing it out and replaces broken ones, so the store heals itself after a server
+//! restart; every call has a deadline ([`Options::call_timeout`]) and answers
+//! [`StoreError::Unavailable`] when the server cannot be reached or does not answer in
+//! time; every error keeps its cause (the database's own message and SQLSTATE).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), inquiry_lifecycle::store::StoreError> {
+//! use inquiry_lifecycle_postgres::PostgresStore;
+//! let store = PostgresStore::connect("host=127.0.0.1 user=postgres dbname=postgres").await?;
+//! store.migrate().await?;
+//! # Ok(())
+//! # }
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::future::Future;
+use std::time::Duration;
+
 use chrono::{DateTime, TimeDelta, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::NoTls;
 
 use inquiry_lifecycle::store::{InquiryStore, StoreError};
 use inquiry_lifecycle::{Error, Event, Inquiry, InquiryId};
@@ -23,21 +43,112 @@ pub const MIGRATIONS: [&str; 2] = [
     include_str!("../migrations/0002_outbox_leases.sql"),
 ];
 
-/// How long a claim by [`PostgresStore::claim_due`] keeps other workers off an inquiry.
-pub const CLAIM: TimeDelta = TimeDelta::seconds(30);
+/// How long a claim by [`claim_due`](InquiryStore::claim_due) keeps other workers off an
+/// inquiry, on the database's clock.
+pub const CLAIM: Duration = Duration::from_secs(30);
 
-/// Inquiries in PostgreSQL.
-#[derive(Debug)]
-pub struct PostgresStore {
-    client: Client,
+/// How the store connects and how long it waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Options {
+    /// Connections kept at most.
+    pub pool_size: usize,
+    /// The longest a call may take, waiting for a connection included; past it the call
+    /// answers [`StoreError::Unavailable`] and its connection is closed.
+    pub call_timeout: Duration,
+    /// The longest to wait for a new connection to be established.
+    pub connect_timeout: Duration,
+    /// How long a due-inquiry claim lasts, on the database's clock.
+    pub claim: Duration,
 }
 
-fn backend(error: tokio_postgres::Error) -> StoreError {
-    StoreError::Backend(Box::new(error))
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            pool_size: 16,
+            call_timeout: Duration::from_secs(5),
+            connect_timeout: Duration::from_secs(5),
+            claim: CLAIM,
+        }
+    }
+}
+
+/// What went wrong in PostgreSQL, kept as the source of a [`StoreError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PgError {
+    /// The connection string could not be parsed.
+    #[error("bad connection string: {0}")]
+    Config(#[source] tokio_postgres::Error),
+    /// No connection could be had from the pool (server down, refused, or too slow).
+    #[error("no database connection: {0}")]
+    Pool(#[source] PoolError),
+    /// The call did not finish within the call timeout.
+    #[error("the database did not answer within {0:?}")]
+    Timeout(Duration),
+    /// A statement failed; the message is the database's, with its SQLSTATE.
+    #[error("{}", describe(.0))]
+    Query(#[source] tokio_postgres::Error),
+    /// An event in the outbox is not an event.
+    #[error("an outbox row is not a readable event: {0}")]
+    Event(#[source] serde_json::Error),
+    /// A value could not be turned into JSON.
+    #[error("cannot write JSON: {0}")]
+    Json(#[source] serde_json::Error),
+}
+
+/// A statement error as the database said it: "timestamp out of range (SQLSTATE 22008)"
+/// rather than tokio-postgres's bare "db error".
+fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!(
+            "database error: {} (SQLSTATE {})",
+            db.message(),
+            db.code().code()
+        ),
+        None => format!("database error: {error}"),
+    }
+}
+
+/// Whether a statement error means the server went away rather than refused the statement:
+/// a closed connection, or SQLSTATE class 08 (connection exception) or 57 (operator
+/// intervention: shutdown, crash, restart).
+fn server_went_away(error: &tokio_postgres::Error) -> bool {
+    if error.is_closed() {
+        return true;
+    }
+    match error.code() {
+        Some(code) => {
+            let code = code.code();
+            code.starts_with("08") || code.starts_with("57")
+        }
+        // No SQLSTATE: an I/O error on the socket.
+        None => error.as_db_error().is_none(),
+    }
+}
+
+fn query_error(error: tokio_postgres::Error) -> StoreError {
+    if server_went_away(&error) {
+        StoreError::Unavailable(Box::new(PgError::Query(error)))
+    } else {
+        StoreError::Backend(Box::new(PgError::Query(error)))
+    }
 }
 
 fn json(error: serde_json::Error) -> StoreError {
-    StoreError::Backend(Box::new(error))
+    StoreError::Backend(Box::new(PgError::Json(error)))
+}
+
+/// `at`, moved into 1970-01-01 ..= 9999-12-31, which PostgreSQL stores and every stored
+/// instant lies in (the library records nothing outside it): an instant beyond either end
+/// means the same to every query as that end, and PostgreSQL refuses instants before 4713
+/// BC or after 294276 AD.
+fn storable(at: DateTime<Utc>) -> DateTime<Utc> {
+    const LAST: DateTime<Utc> = match DateTime::from_timestamp(253_402_300_799, 999_999_000) {
+        Some(at) => at,
+        None => DateTime::<Utc>::MAX_UTC,
+    };
+    at.clamp(inquiry_lifecycle::EARLIEST_NOW, LAST)
 }
 
 /// The instant rounded up to the microsecond, PostgreSQL's precision: an inquiry is never
@@ -90,74 +201,164 @@ fn bigint(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+fn limit(value: usize) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// Inquiries in PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    options: Options,
+}
+
 impl PostgresStore {
     /// Connects with a libpq-style connection string (`host=… user=… dbname=…` or a
-    /// `postgresql://` URL), without TLS; the connection runs on the current tokio runtime.
+    /// `postgresql://` URL), without TLS, with the default [`Options`]. Connections are
+    /// made when first needed, on the current tokio runtime; a server that is down now is
+    /// not an error until a call needs it.
     pub async fn connect(config: &str) -> Result<Self, StoreError> {
-        let (client, connection) = tokio_postgres::connect(config, NoTls)
-            .await
-            .map_err(backend)?;
-        tokio::spawn(connection);
-        Ok(PostgresStore { client })
+        Self::connect_with(config, Options::default()).await
+    }
+
+    /// Connects as [`PostgresStore::connect`] does, with these options.
+    pub async fn connect_with(config: &str, options: Options) -> Result<Self, StoreError> {
+        let mut pg: tokio_postgres::Config = config
+            .parse()
+            .map_err(|e| StoreError::Backend(Box::new(PgError::Config(e))))?;
+        pg.connect_timeout(options.connect_timeout);
+        let manager = Manager::from_config(
+            pg,
+            NoTls,
+            ManagerConfig {
+                // Every connection is checked with a round trip before it is handed out, so
+                // one broken by a restart is replaced, not used.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(options.call_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.connect_timeout))
+            .build()
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        Ok(PostgresStore { pool, options })
     }
 
     /// Creates the tables, columns and indexes that are missing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        let client = self.client().await?;
         for migration in MIGRATIONS {
-            self.client
-                .batch_execute(migration)
-                .await
-                .map_err(backend)?;
+            let outcome = self.timed(client.batch_execute(migration)).await;
+            if outcome.is_err() {
+                return self.settle(client, outcome);
+            }
         }
         Ok(())
     }
 
-    /// The underlying client, for the service's own queries (and tests).
-    pub fn client(&self) -> &Client {
-        &self.client
+    /// A pooled connection, for the service's own queries (and tests). It goes back to the
+    /// pool when dropped. Waiting for one is bounded by the call timeout, and making a new
+    /// one by the connect timeout; either way out is [`StoreError::Unavailable`].
+    pub async fn client(&self) -> Result<Object, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| StoreError::Unavailable(Box::new(PgError::Pool(e))))
     }
 
-    async fn stored_revision(&self, id: InquiryId) -> Result<Option<u64>, StoreError> {
-        let row = self
-            .client
-            .query_opt(
-                "SELECT revision FROM inquiries WHERE id = $1",
-                &[&id.to_string()],
-            )
-            .await
-            .map_err(backend)?;
-        Ok(row.map(|row| row.get::<_, i64>(0).unsigned_abs()))
+    /// Runs a statement within the call timeout.
+    async fn timed<T>(
+        &self,
+        statement: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, Failure> {
+        match tokio::time::timeout(self.options.call_timeout, statement).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(Failure::Query(error)),
+            Err(_elapsed) => Err(Failure::Timeout),
+        }
     }
+
+    /// The store's answer to a failed statement. After a timeout the connection is closed
+    /// instead of going back to the pool: its statement may still be running.
+    fn settle<T>(&self, client: Object, outcome: Result<T, Failure>) -> Result<T, StoreError> {
+        let failure = match outcome {
+            Ok(value) => return Ok(value),
+            Err(failure) => failure,
+        };
+        match failure {
+            Failure::Query(error) => Err(query_error(error)),
+            Failure::Timeout => {
+                drop(Object::take(client));
+                Err(StoreError::Unavailable(Box::new(PgError::Timeout(
+                    self.options.call_timeout,
+                ))))
+            }
+        }
+    }
+}
+
+/// How a statement failed: the database's error, or no answer in time.
+enum Failure {
+    Query(tokio_postgres::Error),
+    Timeout,
 }
 
 impl InquiryStore for PostgresStore {
     async fn load(&self, id: InquiryId) -> Result<Option<Inquiry>, StoreError> {
-        let row = self
-            .client
-            .query_opt(
-                "SELECT record FROM inquiries WHERE id = $1",
-                &[&id.to_string()],
-            )
-            .await
-            .map_err(backend)?;
+        let key = id.to_string();
+        let row = {
+            let client = self.client().await?;
+            let outcome = self
+                .timed(client.query_opt(
+                    "SELECT revision, status, record FROM inquiries WHERE id = $1",
+                    &[&key],
+                ))
+                .await;
+            self.settle(client, outcome)?
+        };
         let Some(row) = row else { return Ok(None) };
-        let record: serde_json::Value = row.get(0);
-        serde_json::from_value(record)
-            .map(Some)
-            .map_err(|error| StoreError::Corrupt {
-                id,
-                error: Error::invalid_input(error.to_string()),
-            })
+        let corrupt = |error: Error| StoreError::Corrupt { id, error };
+        let revision: i64 = row.try_get(0).map_err(query_error)?;
+        let status: String = row.try_get(1).map_err(query_error)?;
+        let record: serde_json::Value = row.try_get(2).map_err(query_error)?;
+        let inquiry = Inquiry::from_json_value(&record).map_err(corrupt)?;
+        // The columns are what compare-and-swap and the due index use: a row whose columns
+        // disagree with its record would be answered wrongly, so it is refused.
+        if u64::try_from(revision).ok() != Some(inquiry.revision()) {
+            return Err(corrupt(Error::invalid_input(format!(
+                "the revision column ({revision}) disagrees with the record's revision ({})",
+                inquiry.revision()
+            ))));
+        }
+        if status != inquiry.status().as_str() {
+            return Err(corrupt(Error::invalid_input(format!(
+                "the status column ({status:?}) disagrees with the record's status ({})",
+                inquiry.status()
+            ))));
+        }
+        if inquiry.id() != id {
+            return Err(corrupt(Error::invalid_input(format!(
+                "the row of {id} holds the record of {}",
+                inquiry.id()
+            ))));
+        }
+        Ok(Some(inquiry))
     }
 
     async fn insert(&self, inquiry: &Inquiry, events: &[Event]) -> Result<(), StoreError> {
         let id = inquiry.id();
+        let key = id.to_string();
         let rev = bigint(inquiry.revision());
         let c = Columns::of(inquiry, events)?;
-        let row = self
-            .client
-            .query_one(
-                "WITH inserted AS (
+        let params = c.after(&[&key, &rev]);
+        let row = {
+            let client = self.client().await?;
+            let outcome = self
+                .timed(client.query_one(
+                    "WITH inserted AS (
                          INSERT INTO inquiries (id, revision, status, deadline, next_due, record)
                          VALUES ($1, $2, $3, $4, $5, $6)
                          ON CONFLICT (id) DO NOTHING
@@ -168,11 +369,12 @@ impl InquiryStore for PostgresStore {
                          FROM inserted, jsonb_array_elements($7::jsonb) AS e
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
-                &c.after(&[&id.to_string(), &rev]),
-            )
-            .await
-            .map_err(backend)?;
-        match row.get::<_, i64>(0) {
+                    &params,
+                ))
+                .await;
+            self.settle(client, outcome)?
+        };
+        match row.try_get::<_, i64>(0).map_err(query_error)? {
             0 => Err(StoreError::Duplicate(id)),
             _ => Ok(()),
         }
@@ -185,13 +387,18 @@ impl InquiryStore for PostgresStore {
         events: &[Event],
     ) -> Result<(), StoreError> {
         let id = inquiry.id();
+        let key = id.to_string();
         let rev = bigint(inquiry.revision());
+        let expected_rev = bigint(expected);
         let c = Columns::of(inquiry, events)?;
-        // Compare-and-swap and the outbox in one statement: both or neither.
-        let row = self
-            .client
-            .query_one(
-                "WITH updated AS (
+        let params = c.after(&[&key, &expected_rev, &rev]);
+        // Compare-and-swap and the outbox in one statement: both or neither. On a conflict
+        // the same statement reads the stored revision, for the error.
+        let row = {
+            let client = self.client().await?;
+            let outcome = self
+                .timed(client.query_one(
+                    "WITH updated AS (
                          UPDATE inquiries
                          SET revision = $3, status = $4, deadline = $5, next_due = $6,
                              record = $7, claimed_until = NULL
@@ -202,114 +409,147 @@ impl InquiryStore for PostgresStore {
                          SELECT updated.id, (e->>'sequence')::bigint, e
                          FROM updated, jsonb_array_elements($8::jsonb) AS e
                          RETURNING 1)
-                     SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM outbox)",
-                &c.after(&[&id.to_string(), &bigint(expected), &rev]),
-            )
-            .await
-            .map_err(backend)?;
-        if row.get::<_, i64>(0) == 1 {
+                     SELECT (SELECT count(*) FROM updated),
+                            (SELECT revision FROM inquiries WHERE id = $1)",
+                    &params,
+                ))
+                .await;
+            self.settle(client, outcome)?
+        };
+        if row.try_get::<_, i64>(0).map_err(query_error)? == 1 {
             return Ok(());
         }
+        let stored: Option<i64> = row.try_get(1).map_err(query_error)?;
         Err(StoreError::Conflict {
             id,
             expected,
-            stored: self.stored_revision(id).await?,
+            stored: stored.map(i64::unsigned_abs),
         })
     }
 
-    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<InquiryId>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .client
-            .query(
-                "SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2",
-                &[&now, &limit],
-            )
-            .await
-            .map_err(backend)?;
-        parse_ids(rows.iter().map(|row| row.get::<_, String>(0)))
+    async fn due(&self, now: DateTime<Utc>, limit_to: usize) -> Result<Vec<InquiryId>, StoreError> {
+        let now = storable(now);
+        let limit_to = limit(limit_to);
+        let rows =
+            {
+                let client = self.client().await?;
+                let outcome = self.timed(client.query(
+                    "SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2",
+                    &[&now, &limit_to],
+                )).await;
+                self.settle(client, outcome)?
+            };
+        parse_ids(rows.iter().map(|row| row.try_get::<_, String>(0)))
     }
 
     async fn claim_due(
         &self,
         now: DateTime<Utc>,
-        limit: usize,
+        limit_to: usize,
     ) -> Result<Vec<InquiryId>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let until = now + CLAIM;
-        let rows = self
-            .client
-            .query(
-                "UPDATE inquiries SET claimed_until = $3
-                 WHERE id IN (
-                     SELECT id FROM inquiries
-                     WHERE next_due <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
-                     ORDER BY next_due, id
-                     LIMIT $2
-                     FOR UPDATE SKIP LOCKED)
-                 RETURNING id, next_due",
-                &[&now, &limit, &until],
-            )
-            .await
-            .map_err(backend)?;
-        let mut claimed: Vec<(DateTime<Utc>, String)> =
-            rows.iter().map(|row| (row.get(1), row.get(0))).collect();
+        let now = storable(now);
+        let limit_to = limit(limit_to);
+        let claim = self.options.claim.as_secs_f64();
+        // Due-ness is judged at the caller's `now` (the library's time); claims are measured
+        // on the database's clock, so a worker whose clock runs fast cannot cut another
+        // worker's claim short.
+        let rows = {
+            let client = self.client().await?;
+            let outcome = self.timed(client.query(
+                    "UPDATE inquiries SET claimed_until = clock_timestamp() + make_interval(secs => $3)
+                     WHERE id IN (
+                         SELECT id FROM inquiries
+                         WHERE next_due <= $1
+                           AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
+                         ORDER BY next_due, id
+                         LIMIT $2
+                         FOR UPDATE SKIP LOCKED)
+                     RETURNING id, next_due",
+                    &[&now, &limit_to, &claim],
+                )).await;
+            self.settle(client, outcome)?
+        };
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let next_due: DateTime<Utc> = row.try_get(1).map_err(query_error)?;
+            let id: String = row.try_get(0).map_err(query_error)?;
+            claimed.push((next_due, id));
+        }
         claimed.sort();
-        parse_ids(claimed.into_iter().map(|(_, id)| id))
+        parse_ids(claimed.into_iter().map(|(_, id)| Ok(id)))
     }
 
     async fn claim_outbox(
         &self,
         now: DateTime<Utc>,
         lease: TimeDelta,
-        limit: usize,
+        limit_to: usize,
     ) -> Result<Vec<Event>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let until = now
-            .checked_add_signed(lease)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let limit_to = limit(limit_to);
+        let until = storable(
+            now.checked_add_signed(lease)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        );
+        let now = storable(now);
         // SKIP LOCKED: concurrent claims take disjoint rows instead of waiting.
-        let rows = self
-            .client
-            .query(
-                "UPDATE inquiry_outbox SET leased_until = $3
-                 WHERE position IN (
-                     SELECT position FROM inquiry_outbox
-                     WHERE leased_until IS NULL OR leased_until <= $1
-                     ORDER BY position
-                     LIMIT $2
-                     FOR UPDATE SKIP LOCKED)
-                 RETURNING position, event",
-                &[&now, &limit, &until],
-            )
-            .await
-            .map_err(backend)?;
-        let mut claimed: Vec<(i64, serde_json::Value)> =
-            rows.iter().map(|row| (row.get(0), row.get(1))).collect();
+        let rows = {
+            let client = self.client().await?;
+            let outcome = self
+                .timed(client.query(
+                    "UPDATE inquiry_outbox SET leased_until = $3
+                     WHERE position IN (
+                         SELECT position FROM inquiry_outbox
+                         WHERE leased_until IS NULL OR leased_until <= $1
+                         ORDER BY position
+                         LIMIT $2
+                         FOR UPDATE SKIP LOCKED)
+                     RETURNING position, event",
+                    &[&now, &limit_to, &until],
+                ))
+                .await;
+            self.settle(client, outcome)?
+        };
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let position: i64 = row.try_get(0).map_err(query_error)?;
+            let event: serde_json::Value = row.try_get(1).map_err(query_error)?;
+            claimed.push((position, event));
+        }
         claimed.sort_by_key(|(position, _)| *position);
         claimed
             .into_iter()
-            .map(|(_, event)| serde_json::from_value(event).map_err(json))
+            .map(|(_, event)| {
+                serde_json::from_value(event)
+                    .map_err(|e| StoreError::Backend(Box::new(PgError::Event(e))))
+            })
             .collect()
     }
 
     async fn ack_outbox(&self, events: &[Event]) -> Result<(), StoreError> {
         let inquiries: Vec<String> = events.iter().map(|e| e.inquiry_id.to_string()).collect();
         let sequences: Vec<i64> = events.iter().map(|e| bigint(e.sequence)).collect();
-        self.client
-            .execute(
-                "DELETE FROM inquiry_outbox o
+        {
+            let client = self.client().await?;
+            let outcome = self
+                .timed(client.execute(
+                    "DELETE FROM inquiry_outbox o
                  USING unnest($1::text[], $2::bigint[]) AS acked(inquiry_id, sequence)
                  WHERE o.inquiry_id = acked.inquiry_id AND o.sequence = acked.sequence",
-                &[&inquiries, &sequences],
-            )
-            .await
-            .map_err(backend)?;
+                    &[&inquiries, &sequences],
+                ))
+                .await;
+            self.settle(client, outcome)?
+        };
         Ok(())
     }
 }
 
-fn parse_ids(ids: impl Iterator<Item = String>) -> Result<Vec<InquiryId>, StoreError> {
-    ids.map(|id| InquiryId::parse(&id).map_err(|e| StoreError::Backend(Box::new(e))))
-        .collect()
+fn parse_ids(
+    ids: impl Iterator<Item = Result<String, tokio_postgres::Error>>,
+) -> Result<Vec<InquiryId>, StoreError> {
+    ids.map(|id| {
+        let id = id.map_err(query_error)?;
+        InquiryId::parse(&id).map_err(|e| StoreError::Backend(Box::new(e)))
+    })
+    .collect()
 }

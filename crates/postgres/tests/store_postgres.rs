@@ -10,42 +10,11 @@ use std::sync::Arc;
 use chrono::{TimeDelta, TimeZone, Utc};
 use inquiry_lifecycle::store::{suite, InquiryStore};
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
-use inquiry_lifecycle_postgres::PostgresStore;
+use inquiry_lifecycle_postgres::Options;
 
-const NEEDS: &str =
-    "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)";
+mod common;
 
-fn url() -> String {
-    std::env::var("INQUIRY_PG_URL").expect(NEEDS)
-}
-
-/// A schema name of this test process's own, so that parallel runs never share one.
-fn own(name: &str) -> String {
-    format!("{name}_{}", std::process::id())
-}
-
-/// A store on a schema of its own, emptied first.
-async fn fresh(schema: &str) -> PostgresStore {
-    let schema = &own(schema);
-    let admin = PostgresStore::connect(&url()).await.unwrap();
-    admin
-        .client()
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .await
-        .unwrap();
-    let store = connect_to(schema).await;
-    store.migrate().await.unwrap();
-    store
-}
-
-/// A connection whose search path is `schema` (already made this process's own).
-async fn connect_to(schema: &str) -> PostgresStore {
-    PostgresStore::connect(&format!("{} options='-c search_path={schema}'", url()))
-        .await
-        .unwrap()
-}
+use common::{connect_to, connect_with, fresh, own};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
@@ -77,6 +46,8 @@ async fn postgres_store_reports_a_corrupt_record() {
     let id = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
     store
         .client()
+        .await
+        .unwrap()
         .execute(
             "INSERT INTO inquiries (id, revision, status, record) VALUES ($1, 1, 'approved', $2)",
             &[
@@ -106,7 +77,12 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
     }
     let now = t0 + TimeDelta::days(2);
     let schema = own("claims");
-    let (a, b) = (connect_to(&schema).await, connect_to(&schema).await);
+    let mut short = Options::default();
+    short.claim = std::time::Duration::from_secs(1);
+    let (a, b) = (
+        connect_with(&schema, short).await,
+        connect_with(&schema, short).await,
+    );
     let (first, second) = tokio::join!(a.claim_due(now, 25), b.claim_due(now, 25));
     let (first, second) = (first.unwrap(), second.unwrap());
     assert_eq!(
@@ -122,14 +98,25 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
         store.claim_due(now, 25).await.unwrap().is_empty(),
         "claims hold"
     );
+    // Claims run on the database's clock: a worker whose clock is a day fast cannot take
+    // another's claimed work (the audit: 60 s fast was enough).
+    assert!(
+        store
+            .claim_due(now + TimeDelta::days(1), 25)
+            .await
+            .unwrap()
+            .is_empty(),
+        "claims hold whatever the caller's clock says"
+    );
     // Within a claim, the ids come earliest first.
     let due = store.due(now, 100).await.unwrap();
     let mut order = first.clone();
     order.sort_by_key(|id| due.iter().position(|d| d == id));
     assert_eq!(order, first);
-    // A saved inquiry drops its claim; an expired claim can be taken again.
+    // An expired claim can be taken again (the claims above last one second).
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let later = now + TimeDelta::minutes(1);
-    let events = inquiry_lifecycle::store::sweep(&store, later + TimeDelta::seconds(31), 100)
+    let events = inquiry_lifecycle::store::sweep(&store, later, 100)
         .await
         .unwrap();
     assert_eq!(
@@ -154,6 +141,8 @@ async fn postgres_due_instants_are_rounded_up_to_the_microsecond() {
         store.insert(&inquiry, &events).await.unwrap();
         let row = store
             .client()
+            .await
+            .unwrap()
             .query_one(
                 "SELECT next_due FROM inquiries WHERE id = $1",
                 &[&inquiry.id().to_string()],
@@ -218,6 +207,8 @@ async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_ne
     next.ack_outbox(&redelivered).await.unwrap();
     let left: i64 = next
         .client()
+        .await
+        .unwrap()
         .query_one("SELECT count(*) FROM inquiry_outbox", &[])
         .await
         .unwrap()

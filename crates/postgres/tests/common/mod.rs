@@ -1,0 +1,49 @@
+//! Shared helpers: a server from `INQUIRY_PG_URL`, and a schema of each test's own.
+#![allow(dead_code)]
+
+use inquiry_lifecycle_postgres::{Options, PostgresStore};
+
+pub const NEEDS: &str =
+    "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)";
+
+pub fn url() -> String {
+    std::env::var("INQUIRY_PG_URL").expect(NEEDS)
+}
+
+/// A schema name of this test process's own, so that parallel runs never share one.
+pub fn own(name: &str) -> String {
+    format!("{name}_{}", std::process::id())
+}
+
+/// A store on a schema of its own, emptied first.
+pub async fn fresh(schema: &str) -> PostgresStore {
+    let schema = &own(schema);
+    let admin = PostgresStore::connect(&url()).await.unwrap();
+    admin
+        .client()
+        .await
+        .unwrap()
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .await
+        .unwrap();
+    let store = connect_to(schema).await;
+    store.migrate().await.unwrap();
+    store
+}
+
+/// A connection whose search path is `schema` (already made this process's own).
+pub async fn connect_to(schema: &str) -> PostgresStore {
+    connect_with(schema, Options::default()).await
+}
+
+/// As `connect_to`, with these options.
+pub async fn connect_with(schema: &str, options: Options) -> PostgresStore {
+    PostgresStore::connect_with(
+        &format!("{} options='-c search_path={schema}'", url()),
+        options,
+    )
+    .await
+    .unwrap()
+}

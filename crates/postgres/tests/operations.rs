@@ -1,0 +1,155 @@
+//! The PostgreSQL store as an operator runs it: claims at the ends of time, errors that
+//! keep their cause, tampered columns, a stalled server (restarts: `tests/restart.rs`).
+//!
+//! Ignored unless run with `--ignored` and `INQUIRY_PG_URL` set (`.ci/run` does).
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use inquiry_lifecycle::store::{act, suite, ActError, InquiryStore, StoreError};
+use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle_postgres::Options;
+
+mod common;
+
+use common::{connect_with, fresh, own};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+}
+
+async fn seeded(store: &impl InquiryStore, n: usize, seed: u64) -> Vec<InquiryId> {
+    let mut random = SeededRandom::new(seed);
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+        store.insert(&inquiry, &events).await.unwrap();
+        ids.push(inquiry.id());
+    }
+    ids
+}
+
+/// The audit: `claim_due` at `MAX_UTC - 1s` panicked (`now + CLAIM` overflowed). Any instant
+/// now answers, the due inquiries among them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn claims_and_leases_at_the_ends_of_time_answer() {
+    let store = fresh("end_of_time").await;
+    let ids = seeded(&store, 3, 1).await;
+    let end = DateTime::<Utc>::MAX_UTC - TimeDelta::seconds(1);
+    let claimed = store.claim_due(end, 10).await.unwrap();
+    assert_eq!(
+        claimed.len(),
+        ids.len(),
+        "every inquiry is due at the end of time"
+    );
+    assert_eq!(
+        store.due(DateTime::<Utc>::MAX_UTC, 10).await.unwrap().len(),
+        3
+    );
+    assert!(store
+        .due(DateTime::<Utc>::MIN_UTC, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let leased = store
+        .claim_outbox(DateTime::<Utc>::MAX_UTC, TimeDelta::seconds(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(leased.len(), 3);
+}
+
+/// Errors keep their cause: the database's own message and SQLSTATE, not "db error".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn errors_keep_the_databases_message_and_their_source_chain() {
+    let store = fresh("causes").await;
+    store
+        .client()
+        .await
+        .unwrap()
+        .batch_execute("DROP TABLE inquiries CASCADE")
+        .await
+        .unwrap();
+    let id = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    let error = store.load(id).await.unwrap_err();
+    assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("relation \"inquiries\" does not exist (SQLSTATE 42P01)"),
+        "{text}"
+    );
+    // The chain goes down to tokio-postgres's error and the database's.
+    let mut depth = 0;
+    let mut source = error.source();
+    while let Some(next) = source {
+        depth += 1;
+        source = next.source();
+    }
+    assert!(depth >= 2, "source chain of {depth}: {error:?}");
+}
+
+/// The audit: a tampered `revision` column answered "gave up after 5 conflicting attempts".
+/// A row whose columns disagree with its record is `Corrupt`, on load and through `act`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn a_tampered_column_is_reported_as_corrupt() {
+    let store = fresh("tampered").await;
+    let ids = seeded(&store, 2, 2).await;
+    let client = store.client().await.unwrap();
+    client
+        .execute(
+            "UPDATE inquiries SET revision = 7 WHERE id = $1",
+            &[&ids[0].to_string()],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "UPDATE inquiries SET status = 'approved' WHERE id = $1",
+            &[&ids[1].to_string()],
+        )
+        .await
+        .unwrap();
+    drop(client);
+    suite::check_corrupt_record(&store, ids[0]).await.unwrap();
+    suite::check_corrupt_record(&store, ids[1]).await.unwrap();
+    let acted = act(&store, ids[0], 5, |inquiry| inquiry.expire(t0())).await;
+    match acted {
+        Err(ActError::Store(StoreError::Corrupt { error, .. })) => {
+            assert!(error.to_string().contains("revision column (7)"), "{error}")
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+/// A stalled server (here: a table locked by another session) blocks a call for no longer
+/// than the call timeout; the call answers `Unavailable`, and the store works again once
+/// the stall is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn a_stalled_call_times_out_as_unavailable_and_the_store_recovers() {
+    let store = fresh("stall").await;
+    let ids = seeded(&store, 1, 3).await;
+    let mut quick = Options::default();
+    quick.call_timeout = Duration::from_millis(500);
+    let impatient = connect_with(&own("stall"), quick).await;
+    let mut blocker = store.client().await.unwrap();
+    let lock = blocker.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE inquiries IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let error = impatient.load(ids[0]).await.unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(error, StoreError::Unavailable(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("did not answer within 500ms"),
+        "{error}"
+    );
+    assert!(waited < Duration::from_secs(3), "blocked for {waited:?}");
+    lock.rollback().await.unwrap();
+    drop(blocker);
+    assert!(impatient.load(ids[0]).await.unwrap().is_some());
+}
