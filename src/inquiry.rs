@@ -502,7 +502,11 @@ impl Inquiry {
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
     ) -> Result<Opened, Error> {
-        let (now, mut events) = self.transition(opening.action(), now)?;
+        let (now, verdict) = self.decide(opening.action(), now)?;
+        // S1, S2: the new session's id and token, drawn before anything changes, so that a
+        // random source that repeats itself is refused with nothing changed (E8).
+        let (session_id, token) = self.sessions.draw(random)?;
+        let mut events = self.apply(now, verdict);
         // S5: the session ends at the deadline as it stands now. Start and resume leave the
         // inquiry live, and a live inquiry has a deadline (E3): `now` stands in only for a
         // record the loader refuses ("pending with neither started_at nor resumed_at").
@@ -510,9 +514,8 @@ impl Inquiry {
         let unused_until = self.intervals.session_token_ttl.after(now);
         let status = self.status;
         let mut log = Log::new(self.id, &mut self.last_sequence, &mut events);
-        let (session_id, token) = self
-            .sessions
-            .open(now, ends_at, unused_until, random, |ended| {
+        self.sessions
+            .open(session_id, &token, now, ends_at, unused_until, |ended| {
                 log.session(EventName::SessionExpired, now, status, ended);
             });
         log.session(EventName::SessionCreated, now, status, session_id);
@@ -526,28 +529,34 @@ impl Inquiry {
 
     /// Every action but start and resume: the transition, committed.
     fn change(&mut self, action: NonOpening, now: DateTime<Utc>) -> Result<Events, Error> {
-        let (_, events) = self.transition(action.action(), now)?;
+        let (now, verdict) = self.decide(action.action(), now)?;
+        let events = self.apply(now, verdict);
         self.commit(&events);
         Ok(events.into())
     }
 
-    /// Decides `action` on the inquiry as seen at `now` (a refusal changes nothing, E8);
-    /// then applies what is due up to `now` (E4) and the accepted rule. Returns the clamped
-    /// `now` and the events so far, not yet committed.
-    fn transition(
-        &mut self,
+    /// Decides `action` on the inquiry as seen at `now`, changing nothing (E8): the clamped
+    /// `now` (E6) and the rule book's verdict, or the refusal.
+    fn decide(
+        &self,
         action: Action,
         now: DateTime<Utc>,
-    ) -> Result<(DateTime<Utc>, Vec<Event>), Error> {
+    ) -> Result<(DateTime<Utc>, Verdict), Error> {
         let now = self.clamp(now);
         limits::check_room(now, self.revision, self.last_sequence)?;
         let verdict = rules::decide(self.status_at(now), self.is_redacted(), action)?;
+        Ok((now, verdict))
+    }
+
+    /// Applies an accepted verdict at `now`: what is due up to `now` first (E4), then the
+    /// rule. Returns the events, not yet committed.
+    fn apply(&mut self, now: DateTime<Utc>, verdict: Verdict) -> Vec<Event> {
         let mut events = Vec::new();
         self.expire_due(now, &mut events);
         if let Verdict::Applies(rule) = verdict {
             self.apply_rule(rule, now, &mut events);
         }
-        Ok((now, events))
+        events
     }
 
     /// E4, E5: applies every deadline and session expiry up to `now`, each at its own

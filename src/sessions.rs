@@ -164,8 +164,35 @@ impl Sessions {
         }
     }
 
-    /// S3, S4, S7: opens a new session at `now` that ends at `ends_at` (S5: the inquiry's
-    /// deadline as it stands) and, unused, at `unused_until`; returns its id and token.
+    /// S1, S2: a new session's id and token, drawn from `random` (the token first). Neither
+    /// may be one a kept record already has: a collision (which a sound source makes
+    /// vanishingly rare, but a source seeded the same way twice makes certain) is drawn
+    /// again, twice at most, and then refused rather than written into a record the loader
+    /// would refuse.
+    pub(crate) fn draw(
+        &self,
+        random: &mut dyn RandomSource,
+    ) -> Result<(SessionId, SessionToken), Error> {
+        for _ in 0..3 {
+            let token = SessionToken::generate(random);
+            let id = SessionId::generate(random);
+            let digest = token.digest();
+            let taken = self
+                .0
+                .iter()
+                .any(|s| s.id() == id || s.token_digest().same_stored_digest(&digest));
+            if !taken {
+                return Ok((id, token));
+            }
+        }
+        Err(Error::invalid_input(
+            "the random source gave a session id or token already in use, three times over (S1, S2): is it seeded the same way twice? Use SecureRandom in production",
+        ))
+    }
+
+    /// S3, S4, S7: opens the session `id` with `token` (from [`Sessions::draw`]) at `now`,
+    /// ending at `ends_at` (S5: the inquiry's deadline as it stands) and, unused, at
+    /// `unused_until`.
     ///
     /// First every session still `new` expires (S4: the new one supersedes them), then, if
     /// 25 records are kept, the oldest expired record is dropped, or else the oldest live
@@ -173,12 +200,13 @@ impl Sessions {
     /// ended, in that order.
     pub(crate) fn open(
         &mut self,
+        id: SessionId,
+        token: &SessionToken,
         now: DateTime<Utc>,
         ends_at: DateTime<Utc>,
         unused_until: DateTime<Utc>,
-        random: &mut dyn RandomSource,
         mut changed: impl FnMut(SessionId),
-    ) -> (SessionId, SessionToken) {
+    ) {
         for session in &mut self.0 {
             if session.status() == SessionStatus::New {
                 session.mark_expired(now);
@@ -197,10 +225,7 @@ impl Sessions {
                 }
             }
         }
-        let token = SessionToken::generate(random);
-        let id = SessionId::generate(random);
         let session = Session::open(id, token.digest(), now, ends_at, unused_until);
         self.0.push(session);
-        (id, token)
     }
 }

@@ -1,1 +1,154 @@
-fn main() {}
+//! `act` on PostgreSQL (load, resume, compare-and-swap save with the outbox insert) against
+//! a floor measured in the same run on the same server: a plain single-row `UPDATE`.
+//! 1 and 8 concurrent callers, each on its own rows; throughput in operations per second.
+//!
+//! Needs a server: `export INQUIRY_PG_URL="$(bash .ci/postgres.sh)"`, then
+//! `cargo bench -p inquiry-lifecycle-postgres --bench act`. Without `INQUIRY_PG_URL` it
+//! says so and measures nothing. Figures: `docs/BENCHMARKS.md`.
+// A benchmark times itself; the library never reads the clock.
+#![allow(clippy::disallowed_methods)]
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use inquiry_lifecycle::store::{act, InquiryStore};
+use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle_postgres::{Options, PostgresStore};
+
+const SCHEMA: &str = "bench_act";
+
+/// Seeds for the resumes' random sources, each used once.
+static SEEDS: AtomicU64 = AtomicU64::new(1_000);
+
+async fn store(url: &str, callers: usize) -> PostgresStore {
+    let admin = PostgresStore::connect(url).await.unwrap();
+    admin
+        .client()
+        .await
+        .unwrap()
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};
+             CREATE TABLE {SCHEMA}.counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);
+             INSERT INTO {SCHEMA}.counters SELECT g, 0 FROM generate_series(0, 63) g;"
+        ))
+        .await
+        .unwrap();
+    let mut options = Options::default();
+    options.pool_size = callers.max(1);
+    let store =
+        PostgresStore::connect_with(&format!("{url} options='-c search_path={SCHEMA}'"), options)
+            .await
+            .unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
+/// Runs `per_caller` operations on each of `callers` tasks at once; the elapsed time.
+async fn concurrently<F, Fut>(callers: usize, per_caller: u64, operation: F) -> Duration
+where
+    F: Fn(usize, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let operation = Arc::new(operation);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|caller| {
+            let operation = Arc::clone(&operation);
+            tokio::spawn(async move {
+                for i in 0..per_caller {
+                    operation(caller, i).await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    start.elapsed()
+}
+
+fn act_against_update(c: &mut Criterion) {
+    let Ok(url) = std::env::var("INQUIRY_PG_URL") else {
+        eprintln!("INQUIRY_PG_URL is not set: nothing measured (see .ci/postgres.sh)");
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut group = c.benchmark_group("postgres act (resume) vs plain UPDATE");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    for callers in [1usize, 8] {
+        let store = Arc::new(runtime.block_on(store(&url, callers)));
+        let ids: Arc<Vec<InquiryId>> = Arc::new(runtime.block_on(async {
+            let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+            let mut random = SeededRandom::new(1);
+            let mut ids = Vec::new();
+            for _ in 0..callers {
+                let (inquiry, events) =
+                    Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
+                store.insert(&inquiry, &events).await.unwrap();
+                ids.push(inquiry.id());
+            }
+            ids
+        }));
+        group.throughput(Throughput::Elements(callers as u64));
+        let floor_store = Arc::clone(&store);
+        group.bench_function(format!("floor: UPDATE one row, {callers} caller(s)"), |b| {
+            b.to_async(&runtime).iter_custom(|iters| {
+                let store = Arc::clone(&floor_store);
+                concurrently(callers, iters, move |caller, _| {
+                    let store = Arc::clone(&store);
+                    async move {
+                        let client = store.client().await.unwrap();
+                        client
+                            .execute(
+                                "UPDATE counters SET n = n + 1 WHERE id = $1",
+                                &[&(caller as i64)],
+                            )
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+        });
+        let act_store = Arc::clone(&store);
+        group.bench_function(format!("act: resume, {callers} caller(s)"), |b| {
+            b.to_async(&runtime).iter_custom(|iters| {
+                let (store, ids) = (Arc::clone(&act_store), Arc::clone(&ids));
+                concurrently(callers, iters, move |caller, i| {
+                    let (store, ids) = (Arc::clone(&store), Arc::clone(&ids));
+                    async move {
+                        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+                        // A seed never used before: a repeated one would repeat session ids.
+                        let mut random = SeededRandom::new(SEEDS.fetch_add(1, Ordering::Relaxed));
+                        let _ = i;
+                        let acted = act(store.as_ref(), ids[caller], 3, |inquiry| {
+                            inquiry.resume(t0, &mut random)
+                        })
+                        .await
+                        .unwrap();
+                        drop(acted);
+                    }
+                })
+            })
+        });
+        // Keep the outbox from growing across samples.
+        runtime.block_on(async {
+            let client = store.client().await.unwrap();
+            client
+                .batch_execute("TRUNCATE inquiry_outbox")
+                .await
+                .unwrap();
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, act_against_update);
+criterion_main!(benches);
