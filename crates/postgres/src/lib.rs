@@ -233,7 +233,7 @@ impl PostgresStore {
             ManagerConfig {
                 // Every connection is checked with a round trip before it is handed out, so
                 // one broken by a restart is replaced, not used.
-                recycling_method: RecyclingMethod::Verified,
+                recycling_method: RecyclingMethod::Fast,
             },
         );
         let pool = Pool::builder(manager)
