@@ -10,6 +10,8 @@ use inquiry_lifecycle::{ErrorCode, Inquiry, Policy, SeededRandom, SessionToken};
 use pollster::block_on;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
+mod common;
+
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
@@ -125,23 +127,15 @@ fn memory_per_inquiry_in_the_memory_store() {
 /// Loading a 70 MB record of 300,000 sessions (the audit's: 400 MB of memory before the
 /// loader stopped at the 26th) allocates little beyond the 26 records it reads.
 fn loading_a_record_of_300000_sessions_is_bounded() {
-    let mut random = SeededRandom::new(4);
-    let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
-    let _ = inquiry.start(minutes(1), &mut random).unwrap();
-    let value = serde_json::to_value(&inquiry).unwrap();
-    let one = serde_json::to_string(&value["sessions"][0]).unwrap();
-    let many = vec![one.as_str(); 300_000].join(",");
-    let text = serde_json::to_string(&value)
-        .unwrap()
-        .replace(&format!("[{one}]"), &format!("[{many}]"));
+    let (text, one) = common::record_with_sessions(300_000);
     let region = Region::new(GLOBAL);
     let refused = Inquiry::from_json(&text).unwrap_err();
     let allocated = region.change().bytes_allocated;
-    drop(text);
+    assert!(text.len() > 300_000 * one.len());
     assert!(refused.to_string().contains("more than 25 session records"));
     println!(
         "loading 300,000 sessions ({} MB of JSON): {allocated} bytes allocated before the refusal",
-        many.len() / 1_000_000
+        text.len() / 1_000_000
     );
     assert!(allocated < 64 * 1024, "allocated {allocated} bytes");
 }

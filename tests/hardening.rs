@@ -347,14 +347,7 @@ fn load_errors_are_typed_and_name_the_json_path() {
 
 #[test]
 fn a_record_with_300000_sessions_is_refused_at_the_26th() {
-    let (mut inquiry, mut random) = created();
-    let _ = inquiry.start(min(1), &mut random).unwrap();
-    let value = serde_json::to_value(&inquiry).unwrap();
-    let one = serde_json::to_string(&value["sessions"][0]).unwrap();
-    let many = vec![one.as_str(); 300_000].join(",");
-    let text = serde_json::to_string(&value)
-        .unwrap()
-        .replace(&format!("[{one}]"), &format!("[{many}]"));
+    let (text, one) = record_with_sessions(300_000);
     assert!(text.len() > 70_000_000);
     let error = Inquiry::from_json(&text).unwrap_err();
     let message = error.to_string();

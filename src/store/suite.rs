@@ -202,18 +202,7 @@ pub async fn no_lost_update<S: InquiryStore + 'static>(
             "{id}: revision {} after {changes} accepted changes",
             stored.revision()
         );
-        let mut sequences: Vec<u64> = outbox
-            .iter()
-            .filter(|e| e.inquiry_id == id)
-            .map(|e| e.sequence)
-            .collect();
-        sequences.sort_unstable();
-        let expected: Vec<u64> = (1..=stored.last_sequence()).collect();
-        ensure!(
-            sequences == expected,
-            "{id}: the outbox holds sequences {sequences:?}, expected each of 1..={} once",
-            stored.last_sequence()
-        );
+        each_event_once(&outbox, &stored)?;
     }
     Ok(())
 }
@@ -276,6 +265,42 @@ pub async fn check_corrupt_record<S: InquiryStore>(
     Ok(())
 }
 
+/// Stores a new inquiry, then starts it: three committed events (created, started, and the
+/// session's), returned in order.
+async fn created_and_started<S: InquiryStore + ?Sized>(
+    store: &S,
+    random: &mut SeededRandom,
+) -> Result<Vec<Event>, SuiteFailure> {
+    let (mut inquiry, created) =
+        Inquiry::create(&Policy::default(), t0(), random).map_err(backend)?;
+    store.insert(&inquiry, &created).await.map_err(backend)?;
+    let started = inquiry.start(t0(), random).map_err(backend)?;
+    store
+        .save(&inquiry, 1, &started.events)
+        .await
+        .map_err(backend)?;
+    Ok(created.into_iter().chain(started.events).collect())
+}
+
+/// Every event of `inquiry`'s history (sequence 1 to its last) is among `events` exactly
+/// once: none lost, none duplicated.
+pub fn each_event_once(events: &[Event], inquiry: &Inquiry) -> Result<(), SuiteFailure> {
+    let id = inquiry.id();
+    let mut sequences: Vec<u64> = events
+        .iter()
+        .filter(|e| e.inquiry_id == id)
+        .map(|e| e.sequence)
+        .collect();
+    sequences.sort_unstable();
+    let expected: Vec<u64> = (1..=inquiry.last_sequence()).collect();
+    ensure!(
+        sequences == expected,
+        "{id}: the outbox holds sequences {sequences:?}, expected each of 1..={} once",
+        inquiry.last_sequence()
+    );
+    Ok(())
+}
+
 /// Claims and acknowledges every event in the outbox, as one publisher that delivers
 /// everything it gets; returns them in the order claimed.
 pub async fn drain<S: InquiryStore + ?Sized>(store: &S) -> Result<Vec<Event>, SuiteFailure> {
@@ -299,16 +324,7 @@ pub async fn drain<S: InquiryStore + ?Sized>(store: &S) -> Result<Vec<Event>, Su
 pub async fn publisher_dies_and_the_next_delivers<S: InquiryStore>(
     store: &S,
 ) -> Result<(), SuiteFailure> {
-    let mut random = SeededRandom::new(5);
-    let (mut inquiry, created) =
-        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-    store.insert(&inquiry, &created).await.map_err(backend)?;
-    let started = inquiry.start(t0(), &mut random).map_err(backend)?;
-    store
-        .save(&inquiry, 1, &started.events)
-        .await
-        .map_err(backend)?;
-    let committed: Vec<Event> = created.into_iter().chain(started.events).collect();
+    let committed = created_and_started(store, &mut SeededRandom::new(5)).await?;
 
     // The first publisher claims two of the three events, then dies.
     let dying = store.claim_outbox(t0(), LEASE, 2).await.map_err(backend)?;
@@ -355,25 +371,40 @@ pub async fn publisher_dies_and_the_next_delivers<S: InquiryStore>(
     Ok(())
 }
 
-/// Four publishers claim small batches at once from an outbox of many events: no event is
-/// held by two of them, and together they deliver every event exactly once (each
-/// acknowledges what it claimed; no lease runs out).
+/// No event is held by two publishers at once. First deterministically: a second publisher
+/// claims while the first holds its batch, and gets other events. Then four publishers
+/// claim small batches at once from what is left; together they deliver every event
+/// exactly once (each acknowledges what it claimed; no lease runs out).
 pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
     store: Arc<S>,
 ) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(6);
     let mut committed = Vec::new();
     for _ in 0..50 {
-        let (mut inquiry, created) =
-            Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-        store.insert(&inquiry, &created).await.map_err(backend)?;
-        let started = inquiry.start(t0(), &mut random).map_err(backend)?;
-        store
-            .save(&inquiry, 1, &started.events)
-            .await
-            .map_err(backend)?;
-        committed.extend(created.into_iter().chain(started.events).map(|e| e.id()));
+        let events = created_and_started(store.as_ref(), &mut random).await?;
+        committed.extend(events.iter().map(Event::id));
     }
+    // Two publishers in turn: the second claims while the first still holds its batch.
+    let first = store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?;
+    let second = store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?;
+    let shared: Vec<EventId> = second
+        .iter()
+        .map(Event::id)
+        .filter(|id| first.iter().any(|e| e.id() == *id))
+        .collect();
+    ensure!(
+        shared.is_empty() && first.len() == 7 && second.len() == 7,
+        "events held by two publishers at once: {shared:?} (claims of 7 got {} and {})",
+        first.len(),
+        second.len()
+    );
+    store.ack_outbox(&first).await.map_err(backend)?;
+    store.ack_outbox(&second).await.map_err(backend)?;
+    let mut delivered: BTreeMap<EventId, usize> = BTreeMap::new();
+    for event in first.iter().chain(&second) {
+        *delivered.entry(event.id()).or_default() += 1;
+    }
+    // Then four at once, on what is left.
     let mut publishers = Vec::new();
     for _ in 0..4 {
         let store = Arc::clone(&store);
@@ -390,7 +421,6 @@ pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
             }
         }));
     }
-    let mut delivered: BTreeMap<EventId, usize> = BTreeMap::new();
     for publisher in publishers {
         for id in publisher.await.map_err(backend)?? {
             *delivered.entry(id).or_default() += 1;

@@ -67,3 +67,17 @@ fn read_bundled_scenario_files() -> Vec<(std::path::PathBuf, String)> {
         })
         .collect()
 }
+
+/// A started inquiry's record as JSON text with its one session record repeated `n` times,
+/// and that one record's text: the audit's oversized record.
+pub fn record_with_sessions(n: usize) -> (String, String) {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let value = serde_json::to_value(&inquiry).unwrap();
+    let one = serde_json::to_string(&value["sessions"][0]).unwrap();
+    let many = vec![one.as_str(); n].join(",");
+    let text = serde_json::to_string(&value)
+        .unwrap()
+        .replace(&format!("[{one}]"), &format!("[{many}]"));
+    (text, one)
+}

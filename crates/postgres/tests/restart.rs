@@ -141,14 +141,7 @@ async fn a_server_restart_during_writes_loses_and_duplicates_nothing() {
             acknowledged <= changes && changes <= acknowledged + ambiguous,
             "{id}: {changes} changes stored, {acknowledged} acknowledged, {ambiguous} unanswered"
         );
-        let mut sequences: Vec<u64> = events
-            .iter()
-            .filter(|e| e.inquiry_id == id)
-            .map(|e| e.sequence)
-            .collect();
-        sequences.sort_unstable();
-        let expected: Vec<u64> = (1..=stored.last_sequence()).collect();
-        assert_eq!(sequences, expected, "{id}: every event once, none lost");
+        suite::each_event_once(&events, &stored).unwrap();
     }
     println!(
         "restart fast + immediate: {} changes acknowledged, {failures} calls answered unavailable",
