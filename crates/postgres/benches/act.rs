@@ -106,13 +106,12 @@ fn act_against_update(c: &mut Criterion) {
                     let store = Arc::clone(&store);
                     async move {
                         let client = store.client().await.unwrap();
-                        client
-                            .execute(
-                                "UPDATE counters SET n = n + 1 WHERE id = $1",
-                                &[&(caller as i64)],
-                            )
+                        // Prepared once per connection, as the store's statements are.
+                        let update = client
+                            .prepare_cached("UPDATE counters SET n = n + 1 WHERE id = $1")
                             .await
                             .unwrap();
+                        client.execute(&update, &[&(caller as i64)]).await.unwrap();
                     }
                 })
             })

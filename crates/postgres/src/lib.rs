@@ -269,7 +269,8 @@ impl PostgresStore {
             .map_err(|e| StoreError::Unavailable(Box::new(PgError::Pool(e))))
     }
 
-    /// Runs a statement within the call timeout.
+    /// Runs a statement within the call timeout. Statements are prepared once per
+    /// connection (`prepare_cached`), so a call costs one round trip, not two.
     async fn timed<T>(
         &self,
         statement: impl Future<Output = Result<T, tokio_postgres::Error>>,
@@ -312,10 +313,14 @@ impl InquiryStore for PostgresStore {
         let row = {
             let client = self.client().await?;
             let outcome = self
-                .timed(client.query_opt(
-                    "SELECT revision, status, record FROM inquiries WHERE id = $1",
-                    &[&key],
-                ))
+                .timed(async {
+                    let statement = client
+                        .prepare_cached(
+                            "SELECT revision, status, record FROM inquiries WHERE id = $1",
+                        )
+                        .await?;
+                    client.query_opt(&statement, &[&key]).await
+                })
                 .await;
             self.settle(client, outcome)?
         };
@@ -357,8 +362,10 @@ impl InquiryStore for PostgresStore {
         let row = {
             let client = self.client().await?;
             let outcome = self
-                .timed(client.query_one(
-                    "WITH inserted AS (
+                .timed(async {
+                    let statement = client
+                        .prepare_cached(
+                            "WITH inserted AS (
                          INSERT INTO inquiries (id, revision, status, deadline, next_due, record)
                          VALUES ($1, $2, $3, $4, $5, $6)
                          ON CONFLICT (id) DO NOTHING
@@ -369,8 +376,10 @@ impl InquiryStore for PostgresStore {
                          FROM inserted, jsonb_array_elements($7::jsonb) AS e
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
-                    &params,
-                ))
+                        )
+                        .await?;
+                    client.query_one(&statement, &params).await
+                })
                 .await;
             self.settle(client, outcome)?
         };
@@ -397,8 +406,10 @@ impl InquiryStore for PostgresStore {
         let row = {
             let client = self.client().await?;
             let outcome = self
-                .timed(client.query_one(
-                    "WITH updated AS (
+                .timed(async {
+                    let statement = client
+                        .prepare_cached(
+                            "WITH updated AS (
                          UPDATE inquiries
                          SET revision = $3, status = $4, deadline = $5, next_due = $6,
                              record = $7, claimed_until = NULL
@@ -411,8 +422,10 @@ impl InquiryStore for PostgresStore {
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated),
                             (SELECT revision FROM inquiries WHERE id = $1)",
-                    &params,
-                ))
+                        )
+                        .await?;
+                    client.query_one(&statement, &params).await
+                })
                 .await;
             self.settle(client, outcome)?
         };
@@ -430,15 +443,14 @@ impl InquiryStore for PostgresStore {
     async fn due(&self, now: DateTime<Utc>, limit_to: usize) -> Result<Vec<InquiryId>, StoreError> {
         let now = storable(now);
         let limit_to = limit(limit_to);
-        let rows =
-            {
-                let client = self.client().await?;
-                let outcome = self.timed(client.query(
-                    "SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2",
-                    &[&now, &limit_to],
-                )).await;
-                self.settle(client, outcome)?
-            };
+        let rows = {
+            let client = self.client().await?;
+            let outcome = self.timed(async {
+ let statement = client.prepare_cached("SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2").await?;
+ client.query(&statement, &[&now, &limit_to],).await
+ }).await;
+            self.settle(client, outcome)?
+        };
         parse_ids(rows.iter().map(|row| row.try_get::<_, String>(0)))
     }
 
@@ -455,8 +467,8 @@ impl InquiryStore for PostgresStore {
         // worker's claim short.
         let rows = {
             let client = self.client().await?;
-            let outcome = self.timed(client.query(
-                    "UPDATE inquiries SET claimed_until = clock_timestamp() + make_interval(secs => $3)
+            let outcome = self.timed(async {
+ let statement = client.prepare_cached("UPDATE inquiries SET claimed_until = clock_timestamp() + make_interval(secs => $3)
                      WHERE id IN (
                          SELECT id FROM inquiries
                          WHERE next_due <= $1
@@ -464,9 +476,9 @@ impl InquiryStore for PostgresStore {
                          ORDER BY next_due, id
                          LIMIT $2
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING id, next_due",
-                    &[&now, &limit_to, &claim],
-                )).await;
+                     RETURNING id, next_due").await?;
+ client.query(&statement, &[&now, &limit_to, &claim],).await
+ }).await;
             self.settle(client, outcome)?
         };
         let mut claimed = Vec::with_capacity(rows.len());
@@ -495,8 +507,10 @@ impl InquiryStore for PostgresStore {
         let rows = {
             let client = self.client().await?;
             let outcome = self
-                .timed(client.query(
-                    "UPDATE inquiry_outbox SET leased_until = $3
+                .timed(async {
+                    let statement = client
+                        .prepare_cached(
+                            "UPDATE inquiry_outbox SET leased_until = $3
                      WHERE position IN (
                          SELECT position FROM inquiry_outbox
                          WHERE leased_until IS NULL OR leased_until <= $1
@@ -504,8 +518,10 @@ impl InquiryStore for PostgresStore {
                          LIMIT $2
                          FOR UPDATE SKIP LOCKED)
                      RETURNING position, event",
-                    &[&now, &limit_to, &until],
-                ))
+                        )
+                        .await?;
+                    client.query(&statement, &[&now, &limit_to, &until]).await
+                })
                 .await;
             self.settle(client, outcome)?
         };
@@ -531,12 +547,16 @@ impl InquiryStore for PostgresStore {
         {
             let client = self.client().await?;
             let outcome = self
-                .timed(client.execute(
-                    "DELETE FROM inquiry_outbox o
+                .timed(async {
+                    let statement = client
+                        .prepare_cached(
+                            "DELETE FROM inquiry_outbox o
                  USING unnest($1::text[], $2::bigint[]) AS acked(inquiry_id, sequence)
                  WHERE o.inquiry_id = acked.inquiry_id AND o.sequence = acked.sequence",
-                    &[&inquiries, &sequences],
-                ))
+                        )
+                        .await?;
+                    client.execute(&statement, &[&inquiries, &sequences]).await
+                })
                 .await;
             self.settle(client, outcome)?
         };
