@@ -83,6 +83,35 @@ mod tests {
     use super::*;
     use crate::Interval;
 
+    /// The room a call needs: one change and 64 events for itself, and 26 of each for what
+    /// may fall due after it. At the last counters with that room a call is accepted; one
+    /// further and it is refused.
+    #[test]
+    fn a_call_needs_room_for_itself_and_for_what_may_fall_due() {
+        let now = EARLIEST_NOW;
+        let (revision, sequence) = (MAX_COUNTER - 27, MAX_COUNTER - 90);
+        assert!(check_room(now, revision, sequence).is_ok());
+        assert!(check_room(now, revision + 1, sequence).is_err());
+        assert!(check_room(now, revision, sequence + 1).is_err());
+        assert!(check_room(LATEST_NOW, 1, 1).is_ok());
+        assert!(room_for_what_falls_due(
+            MAX_COUNTER - 26,
+            MAX_COUNTER - 26,
+            26
+        ));
+        assert!(!room_for_what_falls_due(
+            MAX_COUNTER - 25,
+            MAX_COUNTER - 26,
+            26
+        ));
+        assert!(!room_for_what_falls_due(
+            MAX_COUNTER - 26,
+            MAX_COUNTER - 25,
+            26
+        ));
+        assert!(room_for_what_falls_due(MAX_COUNTER, MAX_COUNTER, 0));
+    }
+
     #[test]
     fn the_latest_recorded_instant_is_the_latest_now_plus_the_longest_interval() {
         assert_eq!(LATEST_NOW + Interval::MAX.as_time_delta(), LATEST_RECORDED);

@@ -52,12 +52,6 @@ impl<'de> Deserialize<'de> for Sessions {
     }
 }
 
-impl From<Vec<Session>> for Sessions {
-    fn from(records: Vec<Session>) -> Self {
-        Sessions(records)
-    }
-}
-
 impl std::ops::Deref for Sessions {
     type Target = [Session];
 

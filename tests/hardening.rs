@@ -53,6 +53,9 @@ fn create_near_the_end_of_time_is_refused_not_saturated() {
         ),
         "outside the instants",
     );
+    // At the first instant accepted, the record reloads.
+    let (first, _created) = Inquiry::create(&policy, EARLIEST_NOW, &mut random).unwrap();
+    assert_eq!(reload(&first).unwrap(), first);
     // At the last instant accepted, the deadline is exactly 24 h later, and it reloads.
     let (inquiry, _created) = Inquiry::create(&policy, LATEST_NOW, &mut random).unwrap();
     assert_eq!(inquiry.deadline(), Some(LATEST_NOW + TimeDelta::hours(24)));
