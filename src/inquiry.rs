@@ -505,7 +505,7 @@ impl Inquiry {
         let (now, verdict) = self.decide(opening.action(), now)?;
         // S1, S2: the new session's id and token, drawn before anything changes, so that a
         // random source that repeats itself is refused with nothing changed (E8).
-        let (session_id, token) = self.sessions.draw(random)?;
+        let (session_id, token, digest) = self.sessions.draw(random)?;
         let mut events = self.apply(now, verdict);
         // S5: the session ends at the deadline as it stands now. Start and resume leave the
         // inquiry live, and a live inquiry has a deadline (E3): `now` stands in only for a
@@ -515,7 +515,7 @@ impl Inquiry {
         let status = self.status;
         let mut log = Log::new(self.id, &mut self.last_sequence, &mut events);
         self.sessions
-            .open(session_id, &token, now, ends_at, unused_until, |ended| {
+            .open(session_id, digest, now, ends_at, unused_until, |ended| {
                 log.session(EventName::SessionExpired, now, status, ended);
             });
         log.session(EventName::SessionCreated, now, status, session_id);

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::rules::Presented;
 use crate::session::{Session, SessionStatus, MAX_SESSIONS};
-use crate::{Error, RandomSource, SessionId, SessionToken};
+use crate::{Error, RandomSource, SessionId, SessionToken, TokenDigest};
 
 /// The session records kept by one inquiry, oldest first; at most [`MAX_SESSIONS`] (S7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -166,7 +166,7 @@ impl Sessions {
     pub(crate) fn draw(
         &self,
         random: &mut dyn RandomSource,
-    ) -> Result<(SessionId, SessionToken), Error> {
+    ) -> Result<(SessionId, SessionToken, TokenDigest), Error> {
         for _ in 0..3 {
             let token = SessionToken::generate(random);
             let id = SessionId::generate(random);
@@ -176,7 +176,7 @@ impl Sessions {
                 .iter()
                 .any(|s| s.id() == id || s.token_digest().same_stored_digest(&digest));
             if !taken {
-                return Ok((id, token));
+                return Ok((id, token, digest));
             }
         }
         Err(Error::invalid_input(
@@ -184,9 +184,9 @@ impl Sessions {
         ))
     }
 
-    /// S3, S4, S7: opens the session `id` with `token` (from [`Sessions::draw`]) at `now`,
-    /// ending at `ends_at` (S5: the inquiry's deadline as it stands) and, unused, at
-    /// `unused_until`.
+    /// S3, S4, S7: opens the session `id` whose token has `digest` (from [`Sessions::draw`])
+    /// at `now`, ending at `ends_at` (S5: the inquiry's deadline as it stands) and, unused,
+    /// at `unused_until`.
     ///
     /// First every session still `new` expires (S4: the new one supersedes them), then, if
     /// 25 records are kept, the oldest expired record is dropped, or else the oldest live
@@ -195,7 +195,7 @@ impl Sessions {
     pub(crate) fn open(
         &mut self,
         id: SessionId,
-        token: &SessionToken,
+        digest: TokenDigest,
         now: DateTime<Utc>,
         ends_at: DateTime<Utc>,
         unused_until: DateTime<Utc>,
@@ -219,7 +219,7 @@ impl Sessions {
                 }
             }
         }
-        let session = Session::open(id, token.digest(), now, ends_at, unused_until);
+        let session = Session::open(id, digest, now, ends_at, unused_until);
         self.0.push(session);
     }
 }
