@@ -394,6 +394,23 @@ fn a_random_source_that_repeats_itself_is_refused_not_written() {
         before,
         "a refused resume changes nothing (E8)"
     );
+    // Only the ids repeat (each token differs): still refused, since a record keeps each
+    // session id once.
+    struct SameIds(u8);
+    impl RandomSource for SameIds {
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            self.0 = self.0.wrapping_add(1);
+            let byte = if dest.len() == 32 { self.0 } else { 9 };
+            dest.fill(byte);
+        }
+    }
+    let (mut same_ids, _) = created();
+    let mut source = SameIds(0);
+    let _ = same_ids.resume(min(1), &mut source).unwrap();
+    let before = snapshot(&same_ids);
+    let refused = same_ids.resume(min(2), &mut source).unwrap_err();
+    assert!(refused.to_string().contains("already in use"), "{refused}");
+    assert_eq!(snapshot(&same_ids), before);
     // The same seed twice: the second resume's first draw repeats the first resume's, so
     // it draws again, and the record keeps distinct ids and loads.
     let (mut twice, _) = created();
