@@ -251,6 +251,16 @@ fn records_no_sequence_of_actions_can_reach_are_refused() {
         stamp(&pending, "resumed_at", min(2)),
         "resumed_at without an expiry",
     );
+    // expired, but resumed after its last expiry
+    let mut expired_again = created.clone();
+    let _ = expired_again.expire(min(1)).unwrap();
+    let _ = expired_again.resume(min(2), &mut random).unwrap();
+    let _ = expired_again.expire(min(3)).unwrap();
+    expired_again.check_invariants().unwrap();
+    refused(
+        stamp(&expired_again, "expired_at", min(1)),
+        "its last resume came after its last expiry",
+    );
     // revision 1 with changes
     let mut not_fresh = serde_json::to_value(&pending).unwrap();
     not_fresh["revision"] = json!(1);

@@ -241,7 +241,10 @@ async fn the_suite_catches_each_broken_store() {
 async fn the_suite_catches_lost_events_under_contention() {
     let store = std::sync::Arc::new(Broken(MemoryStore::new(), Fault::LosesEvents));
     let failure = suite::no_lost_update(store, 4, 40).await.unwrap_err();
-    assert!(failure.0.contains("the outbox holds sequences"), "{failure}");
+    assert!(
+        failure.0.contains("the outbox holds sequences"),
+        "{failure}"
+    );
 }
 
 /// A store whose claims ignore leases fails the concurrent publishers' check on its own:
