@@ -261,6 +261,13 @@ fn records_no_sequence_of_actions_can_reach_are_refused() {
         stamp(&expired_again, "expired_at", min(1)),
         "its last resume came after its last expiry",
     );
+    // ... while a resume and an expiry at the same instant is reachable, and loads.
+    let mut same_instant = created.clone();
+    let _ = same_instant.expire(min(1)).unwrap();
+    let _ = same_instant.resume(min(1), &mut random).unwrap();
+    let _ = same_instant.expire(min(1)).unwrap();
+    assert_eq!(same_instant.resumed_at(), same_instant.expired_at());
+    assert_eq!(reload(&same_instant).unwrap(), same_instant);
     // revision 1 with changes
     let mut not_fresh = serde_json::to_value(&pending).unwrap();
     not_fresh["revision"] = json!(1);
