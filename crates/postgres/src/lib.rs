@@ -31,7 +31,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::NoTls;
+use tokio_postgres::{NoTls, Row};
 
 use inquiry_lifecycle::store::{InquiryStore, StoreError};
 use inquiry_lifecycle::{Error, Event, Inquiry, InquiryId};
@@ -282,6 +282,23 @@ impl PostgresStore {
         }
     }
 
+    /// Runs one statement on a pooled connection within the call timeout, prepared once per
+    /// connection, and returns its rows (none for a statement that returns none).
+    async fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let client = self.client().await?;
+        let outcome = self
+            .timed(async {
+                let statement = client.prepare_cached(sql).await?;
+                client.query(&statement, params).await
+            })
+            .await;
+        self.settle(client, outcome)
+    }
+
     /// The store's answer to a failed statement. After a timeout the connection is closed
     /// instead of going back to the pool: its statement may still be running.
     fn settle<T>(&self, client: Object, outcome: Result<T, Failure>) -> Result<T, StoreError> {
@@ -310,21 +327,15 @@ enum Failure {
 impl InquiryStore for PostgresStore {
     async fn load(&self, id: InquiryId) -> Result<Option<Inquiry>, StoreError> {
         let key = id.to_string();
-        let row = {
-            let client = self.client().await?;
-            let outcome = self
-                .timed(async {
-                    let statement = client
-                        .prepare_cached(
-                            "SELECT revision, status, record FROM inquiries WHERE id = $1",
-                        )
-                        .await?;
-                    client.query_opt(&statement, &[&key]).await
-                })
-                .await;
-            self.settle(client, outcome)?
+        let rows = self
+            .rows(
+                "SELECT revision, status, record FROM inquiries WHERE id = $1",
+                &[&key],
+            )
+            .await?;
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
         };
-        let Some(row) = row else { return Ok(None) };
         let corrupt = |error: Error| StoreError::Corrupt { id, error };
         let revision: i64 = row.try_get(0).map_err(query_error)?;
         let status: String = row.try_get(1).map_err(query_error)?;
@@ -359,13 +370,9 @@ impl InquiryStore for PostgresStore {
         let rev = bigint(inquiry.revision());
         let c = Columns::of(inquiry, events)?;
         let params = c.after(&[&key, &rev]);
-        let row = {
-            let client = self.client().await?;
-            let outcome = self
-                .timed(async {
-                    let statement = client
-                        .prepare_cached(
-                            "WITH inserted AS (
+        let rows = self
+            .rows(
+                "WITH inserted AS (
                          INSERT INTO inquiries (id, revision, status, deadline, next_due, record)
                          VALUES ($1, $2, $3, $4, $5, $6)
                          ON CONFLICT (id) DO NOTHING
@@ -376,13 +383,10 @@ impl InquiryStore for PostgresStore {
                          FROM inserted, jsonb_array_elements($7::jsonb) AS e
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
-                        )
-                        .await?;
-                    client.query_one(&statement, &params).await
-                })
-                .await;
-            self.settle(client, outcome)?
-        };
+                &params,
+            )
+            .await?;
+        let row = single(rows)?;
         match row.try_get::<_, i64>(0).map_err(query_error)? {
             0 => Err(StoreError::Duplicate(id)),
             _ => Ok(()),
@@ -403,13 +407,9 @@ impl InquiryStore for PostgresStore {
         let params = c.after(&[&key, &expected_rev, &rev]);
         // Compare-and-swap and the outbox in one statement: both or neither. On a conflict
         // the same statement reads the stored revision, for the error.
-        let row = {
-            let client = self.client().await?;
-            let outcome = self
-                .timed(async {
-                    let statement = client
-                        .prepare_cached(
-                            "WITH updated AS (
+        let rows = self
+            .rows(
+                "WITH updated AS (
                          UPDATE inquiries
                          SET revision = $3, status = $4, deadline = $5, next_due = $6,
                              record = $7, claimed_until = NULL
@@ -422,13 +422,10 @@ impl InquiryStore for PostgresStore {
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated),
                             (SELECT revision FROM inquiries WHERE id = $1)",
-                        )
-                        .await?;
-                    client.query_one(&statement, &params).await
-                })
-                .await;
-            self.settle(client, outcome)?
-        };
+                &params,
+            )
+            .await?;
+        let row = single(rows)?;
         if row.try_get::<_, i64>(0).map_err(query_error)? == 1 {
             return Ok(());
         }
@@ -443,14 +440,12 @@ impl InquiryStore for PostgresStore {
     async fn due(&self, now: DateTime<Utc>, limit_to: usize) -> Result<Vec<InquiryId>, StoreError> {
         let now = storable(now);
         let limit_to = limit(limit_to);
-        let rows = {
-            let client = self.client().await?;
-            let outcome = self.timed(async {
- let statement = client.prepare_cached("SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2").await?;
- client.query(&statement, &[&now, &limit_to],).await
- }).await;
-            self.settle(client, outcome)?
-        };
+        let rows = self
+            .rows(
+                "SELECT id FROM inquiries WHERE next_due <= $1 ORDER BY next_due, id LIMIT $2",
+                &[&now, &limit_to],
+            )
+            .await?;
         parse_ids(rows.iter().map(|row| row.try_get::<_, String>(0)))
     }
 
@@ -465,10 +460,9 @@ impl InquiryStore for PostgresStore {
         // Due-ness is judged at the caller's `now` (the library's time); claims are measured
         // on the database's clock, so a worker whose clock runs fast cannot cut another
         // worker's claim short.
-        let rows = {
-            let client = self.client().await?;
-            let outcome = self.timed(async {
- let statement = client.prepare_cached("UPDATE inquiries SET claimed_until = clock_timestamp() + make_interval(secs => $3)
+        let rows = self
+            .rows(
+                "UPDATE inquiries SET claimed_until = clock_timestamp() + make_interval(secs => $3)
                      WHERE id IN (
                          SELECT id FROM inquiries
                          WHERE next_due <= $1
@@ -476,11 +470,10 @@ impl InquiryStore for PostgresStore {
                          ORDER BY next_due, id
                          LIMIT $2
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING id, next_due").await?;
- client.query(&statement, &[&now, &limit_to, &claim],).await
- }).await;
-            self.settle(client, outcome)?
-        };
+                     RETURNING id, next_due",
+                &[&now, &limit_to, &claim],
+            )
+            .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let next_due: DateTime<Utc> = row.try_get(1).map_err(query_error)?;
@@ -504,13 +497,9 @@ impl InquiryStore for PostgresStore {
         );
         let now = storable(now);
         // SKIP LOCKED: concurrent claims take disjoint rows instead of waiting.
-        let rows = {
-            let client = self.client().await?;
-            let outcome = self
-                .timed(async {
-                    let statement = client
-                        .prepare_cached(
-                            "UPDATE inquiry_outbox SET leased_until = $3
+        let rows = self
+            .rows(
+                "UPDATE inquiry_outbox SET leased_until = $3
                      WHERE position IN (
                          SELECT position FROM inquiry_outbox
                          WHERE leased_until IS NULL OR leased_until <= $1
@@ -518,13 +507,9 @@ impl InquiryStore for PostgresStore {
                          LIMIT $2
                          FOR UPDATE SKIP LOCKED)
                      RETURNING position, event",
-                        )
-                        .await?;
-                    client.query(&statement, &[&now, &limit_to, &until]).await
-                })
-                .await;
-            self.settle(client, outcome)?
-        };
+                &[&now, &limit_to, &until],
+            )
+            .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let position: i64 = row.try_get(0).map_err(query_error)?;
@@ -544,24 +529,22 @@ impl InquiryStore for PostgresStore {
     async fn ack_outbox(&self, events: &[Event]) -> Result<(), StoreError> {
         let inquiries: Vec<String> = events.iter().map(|e| e.inquiry_id.to_string()).collect();
         let sequences: Vec<i64> = events.iter().map(|e| bigint(e.sequence)).collect();
-        {
-            let client = self.client().await?;
-            let outcome = self
-                .timed(async {
-                    let statement = client
-                        .prepare_cached(
-                            "DELETE FROM inquiry_outbox o
+        self.rows(
+            "DELETE FROM inquiry_outbox o
                  USING unnest($1::text[], $2::bigint[]) AS acked(inquiry_id, sequence)
                  WHERE o.inquiry_id = acked.inquiry_id AND o.sequence = acked.sequence",
-                        )
-                        .await?;
-                    client.execute(&statement, &[&inquiries, &sequences]).await
-                })
-                .await;
-            self.settle(client, outcome)?
-        };
+            &[&inquiries, &sequences],
+        )
+        .await?;
         Ok(())
     }
+}
+
+/// The one row a statement built to return exactly one returned.
+fn single(rows: Vec<Row>) -> Result<Row, StoreError> {
+    rows.into_iter().next().ok_or_else(|| {
+        StoreError::Backend("a statement built to return one row returned none".into())
+    })
 }
 
 fn parse_ids(
