@@ -110,8 +110,9 @@ impl Inquiry {
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
     ) -> Result<(Inquiry, Events), Error> {
+        // Checked before the id is drawn, so a refused create draws nothing.
         limits::check_room(now, 1, 1)?;
-        Inquiry::create_with_id(InquiryId::generate(random), policy, now)
+        Ok(Inquiry::created(InquiryId::generate(random), policy, now))
     }
 
     /// T1: creates an inquiry with an id chosen by the caller; as [`Inquiry::create`].
@@ -121,6 +122,11 @@ impl Inquiry {
         now: DateTime<Utc>,
     ) -> Result<(Inquiry, Events), Error> {
         limits::check_room(now, 1, 1)?;
+        Ok(Inquiry::created(id, policy, now))
+    }
+
+    /// T1 itself, for a `now` already checked.
+    fn created(id: InquiryId, policy: &Policy, now: DateTime<Utc>) -> (Inquiry, Events) {
         let mut inquiry = Inquiry {
             id,
             status: rules::CREATE.to,
@@ -142,7 +148,7 @@ impl Inquiry {
         inquiry.refresh_deadline();
         let mut events = Vec::with_capacity(1);
         inquiry.record(&mut events, rules::CREATE.event, now, None, None);
-        Ok((inquiry, Events::from(events)))
+        (inquiry, Events::from(events))
     }
 
     // ----- queries -------------------------------------------------------------------
