@@ -38,9 +38,10 @@ use inquiry_lifecycle::{Error, Event, Inquiry, InquiryId};
 
 /// The schema's migrations, in the order [`PostgresStore::migrate`] applies them; each is
 /// idempotent.
-pub const MIGRATIONS: [&str; 2] = [
+pub const MIGRATIONS: [&str; 3] = [
     include_str!("../migrations/0001_inquiries.sql"),
     include_str!("../migrations/0002_outbox_leases.sql"),
+    include_str!("../migrations/0003_records_as_text.sql"),
 ];
 
 /// How long a claim by [`claim_due`](InquiryStore::claim_due) keeps other workers off an
@@ -162,13 +163,16 @@ fn ceil_micros(at: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(at)
 }
 
-/// What a record's row holds besides its id and revision.
+/// What a record's row holds besides its id and revision. The record and the events go as
+/// JSON text, written straight from the values (no `serde_json::Value` tree in between) and
+/// stored as `json` (migration 0003).
 struct Columns {
     status: &'static str,
     deadline: Option<DateTime<Utc>>,
     next_due: Option<DateTime<Utc>>,
-    record: serde_json::Value,
-    events: serde_json::Value,
+    record: String,
+    sequences: Vec<i64>,
+    events: Vec<String>,
 }
 
 impl Columns {
@@ -177,19 +181,26 @@ impl Columns {
             status: inquiry.status().as_str(),
             deadline: inquiry.deadline(),
             next_due: inquiry.next_due().map(ceil_micros),
-            record: serde_json::to_value(inquiry).map_err(json)?,
-            events: serde_json::to_value(events).map_err(json)?,
+            record: serde_json::to_string(inquiry).map_err(json)?,
+            sequences: events.iter().map(|event| bigint(event.sequence)).collect(),
+            events: events
+                .iter()
+                .map(serde_json::to_string)
+                .collect::<Result<_, _>>()
+                .map_err(json)?,
         })
     }
 
-    /// The statement's parameters: `head`, then status, deadline, next due, record, events
-    /// (the order both the insert and the save statements use).
+    /// The statement's parameters: `head`, then status, deadline, next due, record, the
+    /// events' sequence numbers and the events (the order both the insert and the save
+    /// statements use).
     fn after<'a>(&'a self, head: &[&'a (dyn ToSql + Sync)]) -> Vec<&'a (dyn ToSql + Sync)> {
-        let columns: [&'a (dyn ToSql + Sync); 5] = [
+        let columns: [&'a (dyn ToSql + Sync); 6] = [
             &self.status,
             &self.deadline,
             &self.next_due,
             &self.record,
+            &self.sequences,
             &self.events,
         ];
         head.iter().copied().chain(columns).collect()
@@ -231,8 +242,10 @@ impl PostgresStore {
             pg,
             NoTls,
             ManagerConfig {
-                // Every connection is checked with a round trip before it is handed out, so
-                // one broken by a restart is replaced, not used.
+                // A connection the client knows is closed (a restart or an error closed it)
+                // is replaced before it is handed out; no test query, so taking one costs no
+                // round trip. A connection that died silently fails its next call with
+                // `Unavailable`, and is replaced after it.
                 recycling_method: RecyclingMethod::Fast,
             },
         );
@@ -329,7 +342,7 @@ impl InquiryStore for PostgresStore {
         let key = id.to_string();
         let rows = self
             .rows(
-                "SELECT revision, status, record FROM inquiries WHERE id = $1",
+                "SELECT revision, status, record::text FROM inquiries WHERE id = $1",
                 &[&key],
             )
             .await?;
@@ -339,8 +352,8 @@ impl InquiryStore for PostgresStore {
         let corrupt = |error: Error| StoreError::Corrupt { id, error };
         let revision: i64 = row.try_get(0).map_err(query_error)?;
         let status: String = row.try_get(1).map_err(query_error)?;
-        let record: serde_json::Value = row.try_get(2).map_err(query_error)?;
-        let inquiry = Inquiry::from_json_value(&record).map_err(corrupt)?;
+        let record: &str = row.try_get(2).map_err(query_error)?;
+        let inquiry = Inquiry::from_json(record).map_err(corrupt)?;
         // The columns are what compare-and-swap and the due index use: a row whose columns
         // disagree with its record would be answered wrongly, so it is refused.
         if u64::try_from(revision).ok() != Some(inquiry.revision()) {
@@ -374,13 +387,13 @@ impl InquiryStore for PostgresStore {
             .rows(
                 "WITH inserted AS (
                          INSERT INTO inquiries (id, revision, status, deadline, next_due, record)
-                         VALUES ($1, $2, $3, $4, $5, $6)
+                         VALUES ($1, $2, $3, $4, $5, $6::text::json)
                          ON CONFLICT (id) DO NOTHING
                          RETURNING id),
                      outbox AS (
                          INSERT INTO inquiry_outbox (inquiry_id, sequence, event)
-                         SELECT inserted.id, (e->>'sequence')::bigint, e
-                         FROM inserted, jsonb_array_elements($7::jsonb) AS e
+                         SELECT inserted.id, e.sequence, e.event::json
+                         FROM inserted, unnest($7::bigint[], $8::text[]) AS e(sequence, event)
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
                 &params,
@@ -412,13 +425,13 @@ impl InquiryStore for PostgresStore {
                 "WITH updated AS (
                          UPDATE inquiries
                          SET revision = $3, status = $4, deadline = $5, next_due = $6,
-                             record = $7, claimed_until = NULL
+                             record = $7::text::json, claimed_until = NULL
                          WHERE id = $1 AND revision = $2
                          RETURNING id),
                      outbox AS (
                          INSERT INTO inquiry_outbox (inquiry_id, sequence, event)
-                         SELECT updated.id, (e->>'sequence')::bigint, e
-                         FROM updated, jsonb_array_elements($8::jsonb) AS e
+                         SELECT updated.id, e.sequence, e.event::json
+                         FROM updated, unnest($8::bigint[], $9::text[]) AS e(sequence, event)
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated),
                             (SELECT revision FROM inquiries WHERE id = $1)",

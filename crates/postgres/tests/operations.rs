@@ -153,3 +153,97 @@ async fn a_stalled_call_times_out_as_unavailable_and_the_store_recovers() {
     drop(blocker);
     assert!(impatient.load(ids[0]).await.unwrap().is_some());
 }
+
+/// A database made by version 0.1 (migrations 0001 and 0002: records and events as JSONB)
+/// upgrades in place: its records load and act, its undelivered events are delivered, and
+/// migrating again leaves the tables alone (no second rewrite, which would lock them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn a_database_of_version_0_1_upgrades_in_place() {
+    let schema = own("upgrade");
+    let admin = common::connect_to("public").await;
+    admin
+        .client()
+        .await
+        .unwrap()
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .await
+        .unwrap();
+    let store = common::connect_to(&schema).await;
+    let client = store.client().await.unwrap();
+    for migration in &inquiry_lifecycle_postgres::MIGRATIONS[..2] {
+        client.batch_execute(migration).await.unwrap();
+    }
+    // Written as 0.1 wrote them: the record and each event as JSONB.
+    let mut random = SeededRandom::new(21);
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+    client
+        .execute(
+            "INSERT INTO inquiries (id, revision, status, deadline, next_due, record)
+             VALUES ($1, 1, 'created', $2, $2, $3)",
+            &[
+                &inquiry.id().to_string(),
+                &inquiry.deadline(),
+                &serde_json::to_value(&inquiry).unwrap(),
+            ],
+        )
+        .await
+        .unwrap();
+    for event in events.iter() {
+        client
+            .execute(
+                "INSERT INTO inquiry_outbox (inquiry_id, sequence, event) VALUES ($1, $2, $3)",
+                &[
+                    &inquiry.id().to_string(),
+                    &i64::try_from(event.sequence).unwrap(),
+                    &serde_json::to_value(event).unwrap(),
+                ],
+            )
+            .await
+            .unwrap();
+    }
+
+    store.migrate().await.unwrap();
+    let types: Vec<String> = client
+        .query(
+            "SELECT format_type(atttypid, NULL) FROM pg_attribute
+             WHERE (attrelid, attname) IN (('inquiries'::regclass, 'record'),
+                                           ('inquiry_outbox'::regclass, 'event'))",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(types, ["json", "json"]);
+    assert_eq!(
+        store.load(inquiry.id()).await.unwrap(),
+        Some(inquiry.clone())
+    );
+    let delivered = store
+        .claim_outbox(t0(), TimeDelta::seconds(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(delivered, events.to_vec());
+    let acted = act(&store, inquiry.id(), 3, |inquiry| {
+        inquiry.approve(t0() + TimeDelta::hours(1))
+    })
+    .await
+    .unwrap();
+    assert_eq!(acted.inquiry.revision(), 2);
+
+    let files = "SELECT pg_relation_filenode('inquiries'), pg_relation_filenode('inquiry_outbox')";
+    let before: (u32, u32) = {
+        let row = client.query_one(files, &[]).await.unwrap();
+        (row.get(0), row.get(1))
+    };
+    store.migrate().await.unwrap();
+    let after: (u32, u32) = {
+        let row = client.query_one(files, &[]).await.unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(before, after, "a second migration rewrote a table");
+}
