@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use inquiry_lifecycle::{Inquiry, Policy, SecureRandom, SessionToken, Status};
+use inquiry_lifecycle::{Inquiry, LinkCode, Policy, SecureRandom, SessionId, SessionToken, Status};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,8 @@ fn minutes(m: i64) -> DateTime<Utc> {
     t0() + TimeDelta::minutes(m)
 }
 
-/// A pending inquiry whose `sessions` sessions are all active; returns their tokens' text.
+/// A pending inquiry whose `sessions` sessions are all active (each used before the next
+/// resume, so that none is reused: S4b); returns their tokens' text.
 fn with_sessions(sessions: usize, random: &mut SecureRandom) -> (Inquiry, Vec<String>) {
     let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0(), random).unwrap();
     let mut tokens = Vec::new();
@@ -160,6 +161,7 @@ fn issuance(c: &mut Criterion) {
     let (pending, _) = with_sessions(1, &mut random);
     let mut floor_rng = ChaCha20Rng::from_os_rng();
     let now = minutes(2);
+    let session = SessionId::generate(&mut random);
     let mut group = c.benchmark_group("issue token");
     group.bench_function("floor: 32 bytes ChaCha20 + SHA-256 + base64url", |b| {
         b.iter(|| {
@@ -173,7 +175,7 @@ fn issuance(c: &mut Criterion) {
         "token issuance as start does it (generate + digest + text)",
         |b| {
             b.iter(|| {
-                let token = SessionToken::generate(&mut random);
+                let token = SessionToken::generate(session, &mut random);
                 (token.expose_secret(), token.digest())
             })
         },
@@ -211,6 +213,17 @@ fn issuance(c: &mut Criterion) {
     group.finish();
 }
 
+/// The floor of checking a presented secret (S2, revision 2): decode the verifier, hash it,
+/// compare the digest once in constant time with the one stored for its session.
+fn check_floor(verifier: &str, stored: &[u8; 32]) -> bool {
+    let mut bytes = [0u8; 32];
+    URL_SAFE_NO_PAD
+        .decode_slice(black_box(verifier), &mut bytes)
+        .unwrap();
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    bool::from(stored.ct_eq(&digest))
+}
+
 fn access(c: &mut Criterion) {
     let mut random = SecureRandom::from_os().unwrap();
     let mut group = c.benchmark_group("access with token");
@@ -218,29 +231,13 @@ fn access(c: &mut Criterion) {
     for sessions in [1usize, 25] {
         let (mut inquiry, tokens) = with_sessions(sessions, &mut random);
         let text = tokens.last().unwrap().clone();
-        let digests: Vec<[u8; 32]> = tokens
-            .iter()
-            .map(|t| Sha256::digest(URL_SAFE_NO_PAD.decode(t).unwrap()).into())
-            .collect();
-        group.bench_function(
-            format!("floor: decode + SHA-256 + {sessions} ct compares"),
-            |b| {
-                b.iter(|| {
-                    let mut bytes = [0u8; 32];
-                    URL_SAFE_NO_PAD
-                        .decode_slice(black_box(&text), &mut bytes)
-                        .unwrap();
-                    let digest: [u8; 32] = Sha256::digest(bytes).into();
-                    let mut found = None;
-                    for (index, stored) in digests.iter().enumerate() {
-                        if bool::from(stored.ct_eq(&digest)) {
-                            found = Some(index);
-                        }
-                    }
-                    found
-                })
-            },
-        );
+        let verifier = text.split_once('.').unwrap().1.to_owned();
+        let stored: [u8; 32] = Sha256::digest(URL_SAFE_NO_PAD.decode(&verifier).unwrap()).into();
+        if sessions == 1 {
+            group.bench_function("floor: decode + SHA-256 + 1 ct compare", |b| {
+                b.iter(|| check_floor(&verifier, &stored))
+            });
+        }
         group.bench_function(format!("parse + access, {sessions} live sessions"), |b| {
             b.iter(|| {
                 let token = SessionToken::parse(black_box(&text)).unwrap();
@@ -250,6 +247,59 @@ fn access(c: &mut Criterion) {
             })
         });
     }
+    group.finish();
+}
+
+fn links(c: &mut Criterion) {
+    let mut random = SecureRandom::from_os().unwrap();
+    let mut floor_rng = ChaCha20Rng::from_os_rng();
+    let now = minutes(2);
+    let (created, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+    let mut linked = created.clone();
+    let code = linked
+        .link(minutes(1), &mut random)
+        .unwrap()
+        .code
+        .expose_secret()
+        .to_string();
+    let verifier = code.split_once('.').unwrap().1.to_owned();
+    let stored: [u8; 32] = Sha256::digest(URL_SAFE_NO_PAD.decode(&verifier).unwrap()).into();
+    let mut group = c.benchmark_group("one-time link");
+    let mut issue_floor = move || {
+        let mut bytes = [0u8; 32];
+        floor_rng.fill_bytes(&mut bytes);
+        let digest: [u8; 32] = Sha256::digest(bytes).into();
+        (URL_SAFE_NO_PAD.encode(bytes), digest)
+    };
+    group.bench_function(
+        "floor: issue a secret (32 bytes ChaCha20 + SHA-256 + base64url)",
+        |b| b.iter(&mut issue_floor),
+    );
+    group.bench_function("link (code text handed out)", |b| {
+        b.iter_batched_ref(
+            || created.clone(),
+            |inquiry| {
+                let linked = inquiry.link(black_box(now), &mut random).unwrap();
+                (linked.code.expose_secret(), linked.events)
+            },
+            BATCH,
+        )
+    });
+    group.bench_function(
+        "floor: check a code, then issue a secret (decode + SHA-256 + 1 compare, issue)",
+        |b| b.iter(|| (check_floor(&verifier, &stored), issue_floor())),
+    );
+    group.bench_function("parse + redeem, first (token text handed out)", |b| {
+        b.iter_batched_ref(
+            || linked.clone(),
+            |inquiry| {
+                let code = LinkCode::parse(black_box(&code)).unwrap();
+                let opened = inquiry.redeem(&code, black_box(now), &mut random).unwrap();
+                (opened.token.expose_secret(), opened.events)
+            },
+            BATCH,
+        )
+    });
     group.finish();
 }
 
@@ -279,11 +329,13 @@ struct PlainIntervals {
     expire_after_start: String,
     expire_after_resume: String,
     session_token_ttl: String,
+    one_time_link_ttl: String,
 }
 
 #[derive(Serialize, Deserialize)]
 struct PlainSession {
     id: String,
+    bearer: String,
     token_digest: String,
     created_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
@@ -318,5 +370,5 @@ fn serde(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, transitions, issuance, access, serde);
+criterion_group!(benches, transitions, issuance, access, links, serde);
 criterion_main!(benches);

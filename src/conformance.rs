@@ -21,15 +21,17 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
-use crate::strategies::{timeline, Player, Step, Timeline, TokenChoice};
+use crate::strategies::{timeline, CodeChoice, Player, Step, Timeline, TokenChoice};
 use crate::{Action, ErrorCode, EventName, Policy, Status};
 
-/// What an implementation under test must do. Tokens never cross this trait: the
-/// implementation keeps the tokens it issued and resolves a [`TokenChoice`] itself.
+/// What an implementation under test must do. Tokens and codes never cross this trait: the
+/// implementation keeps the tokens and link codes it handed out and resolves a
+/// [`TokenChoice`] or [`CodeChoice`] itself, as [`Player`] does.
 pub trait Lifecycle {
     /// Creates the inquiry at `now` under `policy` (T1); `seed` may seed its randomness.
     fn create(&mut self, policy: &Policy, seed: u64, now: DateTime<Utc>);
-    /// Performs `action` at `now`: the event names yielded, or the refusal's code.
+    /// Performs `action` at `now` (link included): the event names yielded, or the
+    /// refusal's code.
     fn act(&mut self, action: Action, now: DateTime<Utc>) -> Result<Vec<EventName>, ErrorCode>;
     /// A person opens the flow presenting `token`.
     fn access(
@@ -37,6 +39,9 @@ pub trait Lifecycle {
         token: TokenChoice,
         now: DateTime<Utc>,
     ) -> Result<Vec<EventName>, ErrorCode>;
+    /// A person redeems the one-time link's code `code` (L3).
+    fn redeem(&mut self, code: CodeChoice, now: DateTime<Utc>)
+        -> Result<Vec<EventName>, ErrorCode>;
     /// Applies what is due at `now`.
     fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<EventName>;
     /// The inquiry as seen at `now`.
@@ -90,6 +95,14 @@ impl Lifecycle for Library {
         now: DateTime<Utc>,
     ) -> Result<Vec<EventName>, ErrorCode> {
         self.run(Step::Access(token), now)
+    }
+
+    fn redeem(
+        &mut self,
+        code: CodeChoice,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventName>, ErrorCode> {
+        self.run(Step::Redeem(code), now)
     }
 
     fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<EventName> {
@@ -194,6 +207,7 @@ fn run_step(implementation: &mut dyn Lifecycle, step: Step, now: DateTime<Utc>) 
     let outcome = match step {
         Step::Act(action) => implementation.act(action, now),
         Step::Access(choice) => implementation.access(choice, now),
+        Step::Redeem(choice) => implementation.redeem(choice, now),
         Step::Tick => Ok(implementation.apply_due(now)),
     };
     StepResult {

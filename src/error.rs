@@ -45,7 +45,7 @@ pub enum Error {
         /// What was attempted.
         attempted: Attempt,
     },
-    /// Start, complete, fail or access on an expired inquiry (410).
+    /// Start, complete, fail, link, redeem or access on an expired inquiry (410).
     InquiryExpired {
         /// What was attempted.
         attempted: Attempt,
@@ -57,11 +57,17 @@ pub enum Error {
     },
     /// Access to a pending inquiry without a token (401).
     SessionRequired,
-    /// A token that does not belong to a session of this inquiry (401).
+    /// A token or link code that is not the current one of a kept session of this inquiry
+    /// (401).
     InvalidToken,
-    /// A token of this inquiry whose session has expired (401).
+    /// A token or link code of this inquiry whose session has expired (401).
     SessionExpired {
-        /// The expired session the token belonged to.
+        /// The expired session the token or code belonged to.
+        session: SessionId,
+    },
+    /// A one-time link redeemed again after its grace period (L3, 410).
+    LinkUsed {
+        /// The link's session.
         session: SessionId,
     },
     /// A malformed id, token, interval, policy, stored record or scenario (422).
@@ -101,22 +107,21 @@ impl Error {
         }
     }
 
-    /// The refusal of an access, from its code in the access table and its context.
+    /// The refusal of an access or a redemption (`attempted`), from its code in the access
+    /// table (or L4) and its context.
     pub(crate) fn access_refusal(
+        attempted: Attempt,
         code: ErrorCode,
         status: Status,
         session: Option<SessionId>,
     ) -> Self {
         match (code, session) {
-            (ErrorCode::Redacted, _) => Error::Redacted {
-                attempted: Attempt::Access,
-            },
-            (ErrorCode::InquiryExpired, _) => Error::InquiryExpired {
-                attempted: Attempt::Access,
-            },
+            (ErrorCode::Redacted, _) => Error::Redacted { attempted },
+            (ErrorCode::InquiryExpired, _) => Error::InquiryExpired { attempted },
             (ErrorCode::InquiryFinished, _) => Error::InquiryFinished { status },
             (ErrorCode::SessionRequired, _) => Error::SessionRequired,
             (ErrorCode::SessionExpired, Some(session)) => Error::SessionExpired { session },
+            (ErrorCode::LinkUsed, Some(session)) => Error::LinkUsed { session },
             _ => Error::InvalidToken,
         }
     }
@@ -133,6 +138,7 @@ impl Error {
             Error::SessionRequired => ErrorCode::SessionRequired,
             Error::InvalidToken => ErrorCode::InvalidToken,
             Error::SessionExpired { .. } => ErrorCode::SessionExpired,
+            Error::LinkUsed { .. } => ErrorCode::LinkUsed,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
         }
     }
@@ -174,6 +180,11 @@ impl fmt::Display for Error {
                 "the inquiry is redacted and frozen; {attempted} is refused, only a repeated redact succeeds (T11)"
             ),
             Error::InquiryExpired {
+                attempted: Attempt::Redeem,
+            } => f.write_str(
+                "the inquiry expired, so its one-time links no longer open it; resume it first, then create a new link (L3, T7)",
+            ),
+            Error::InquiryExpired {
                 attempted: Attempt::Access,
             } => f.write_str(
                 "the inquiry expired and nobody can open it; resume it to hand out a new session token (E4, T7)",
@@ -191,11 +202,15 @@ impl fmt::Display for Error {
                 "a pending inquiry opens only with a valid session token; resume the inquiry to issue one (S3, T6)",
             ),
             Error::InvalidToken => f.write_str(
-                "the token does not belong to a kept session of this inquiry (A1, A2, S7)",
+                "the token or link code is not the current one of a kept session of this inquiry (A1, A2, S2, S7, L4)",
             ),
             Error::SessionExpired { session } => write!(
                 f,
-                "session {session} has expired; resume the inquiry to issue a new token (S5, S6)"
+                "session {session} has expired; resume the inquiry to issue a new token (S5, S6, L4)"
+            ),
+            Error::LinkUsed { session } => write!(
+                f,
+                "the one-time link of session {session} was redeemed more than 5 minutes ago; use the session token it handed out, or create a new link (L3, L4)"
             ),
             Error::InvalidInput(input) => f.write_str(input.message()),
         }
@@ -221,7 +236,7 @@ pub enum ErrorCode {
     DecisionFinal,
     /// `redacted`: any action but redact on a redacted inquiry.
     Redacted,
-    /// `inquiry_expired`: start, complete, fail or access on an expired inquiry.
+    /// `inquiry_expired`: start, complete, fail, link, redeem or access on an expired inquiry.
     InquiryExpired,
     /// `inquiry_finished`: access to a done or post-inquiry inquiry.
     InquiryFinished,
@@ -231,13 +246,15 @@ pub enum ErrorCode {
     InvalidToken,
     /// `session_expired`: a token of this inquiry whose session expired.
     SessionExpired,
+    /// `link_used`: a one-time link redeemed again after its grace period (L3).
+    LinkUsed,
     /// `invalid_input`: malformed input.
     InvalidInput,
 }
 
 impl ErrorCode {
     /// Every code, in the rule book's order.
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 11] = [
         ErrorCode::InvalidTransition,
         ErrorCode::NotResumable,
         ErrorCode::DecisionFinal,
@@ -247,6 +264,7 @@ impl ErrorCode {
         ErrorCode::SessionRequired,
         ErrorCode::InvalidToken,
         ErrorCode::SessionExpired,
+        ErrorCode::LinkUsed,
         ErrorCode::InvalidInput,
     ];
 
@@ -262,6 +280,7 @@ impl ErrorCode {
             ErrorCode::SessionRequired => "session_required",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::SessionExpired => "session_expired",
+            ErrorCode::LinkUsed => "link_used",
             ErrorCode::InvalidInput => "invalid_input",
         }
     }
@@ -275,13 +294,16 @@ impl ErrorCode {
             }
             ErrorCode::DecisionFinal => "a contrary decision on an approved or declined inquiry",
             ErrorCode::Redacted => "any action but redact on a redacted inquiry",
-            ErrorCode::InquiryExpired => "start, complete, fail or access on an expired inquiry",
+            ErrorCode::InquiryExpired => {
+                "start, complete, fail, link, redeem or access on an expired inquiry"
+            }
             ErrorCode::InquiryFinished => "access to a done or post-inquiry inquiry",
             ErrorCode::SessionRequired => "access to a pending inquiry without a token",
             ErrorCode::InvalidToken => {
-                "a token that does not belong to a kept session of this inquiry"
+                "a token or code that is not the current one of a kept session of this inquiry"
             }
             ErrorCode::SessionExpired => "a token of this inquiry whose session expired",
+            ErrorCode::LinkUsed => "a one-time link redeemed again after its grace period (L3)",
             ErrorCode::InvalidInput => {
                 "a malformed id, token, interval, policy, stored record or scenario"
             }
@@ -295,7 +317,7 @@ impl ErrorCode {
             | ErrorCode::NotResumable
             | ErrorCode::DecisionFinal
             | ErrorCode::Redacted => 409,
-            ErrorCode::InquiryExpired => 410,
+            ErrorCode::InquiryExpired | ErrorCode::LinkUsed => 410,
             ErrorCode::InquiryFinished => 403,
             ErrorCode::SessionRequired | ErrorCode::InvalidToken | ErrorCode::SessionExpired => 401,
             ErrorCode::InvalidInput => 422,

@@ -4,12 +4,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::limits;
-use crate::rules::{self, AccessRow, AccessVerdict, Action, Target, TransitionRule, Verdict};
-use crate::session::Session;
-use crate::sessions::Sessions;
+use crate::rules::{
+    self, AccessRow, AccessVerdict, Action, Attempt, Target, TransitionRule, Verdict,
+};
+use crate::session::{Bearer, Session};
+use crate::sessions::{LinkRefusal, Sessions};
 use crate::{
-    Error, Event, EventName, Events, InquiryId, Intervals, Policy, RandomSource, SessionId,
-    SessionToken, Status,
+    Error, ErrorCode, Event, EventName, Events, InquiryId, Intervals, LinkCode, Policy,
+    RandomSource, SessionId, SessionToken, Status,
 };
 
 /// One person's attempt to verify their identity: its lifecycle, never personal data.
@@ -62,17 +64,35 @@ pub struct Inquiry {
     pub(crate) deadline: Option<DateTime<Utc>>,
 }
 
-/// What [`Inquiry::start`] and [`Inquiry::resume`] hand out: a new session and its token.
+/// What hands out a session token: [`Inquiry::start`] (a new session), [`Inquiry::resume`]
+/// (a new session, or an unused one given a fresh token: S4b) and [`Inquiry::redeem`] (the
+/// link's session: L3).
 ///
 /// The token is handed out exactly once, here (rule S2); the inquiry keeps only its digest.
 #[derive(Debug)]
 #[non_exhaustive]
 #[must_use = "the token is handed out only once: hand it to the person, and publish the events"]
 pub struct Opened {
-    /// The new session's id.
+    /// The session the token opens.
     pub session_id: SessionId,
-    /// The new session's token.
+    /// The session's token; any earlier token of that session stops working.
     pub token: SessionToken,
+    /// The events of the call, in order.
+    pub events: Events,
+}
+
+/// What [`Inquiry::link`] hands out: a new session whose bearer is a one-time link's code
+/// (L1).
+///
+/// The code is handed out exactly once, here (L2); the inquiry keeps only its digest.
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "the code is handed out only once: put it in the link, and publish the events"]
+pub struct Linked {
+    /// The link's session.
+    pub session_id: SessionId,
+    /// The link's code, for the URL the person receives.
+    pub code: LinkCode,
     /// The events of the call, in order.
     pub events: Events,
 }
@@ -95,8 +115,10 @@ pub struct Granted {
 pub struct Outcome {
     /// The events of the call, in order; empty for a no-op.
     pub events: Events,
-    /// For start and resume: the new session's id and token.
+    /// For start and resume: the session's id and its token.
     pub opened: Option<(SessionId, SessionToken)>,
+    /// For link: the link's session and its code.
+    pub linked: Option<(SessionId, LinkCode)>,
 }
 
 impl Inquiry {
@@ -319,7 +341,8 @@ impl Inquiry {
 
     // ----- operations ----------------------------------------------------------------
 
-    /// T2: the person begins; opens a session and hands out its token (S3).
+    /// T2: the person begins; opens a session and hands out its token (S3). Every token
+    /// session nobody used yet expires (S4a).
     pub fn start(
         &mut self,
         now: DateTime<Utc>,
@@ -328,8 +351,13 @@ impl Inquiry {
         self.open(Opening::Start, now, random)
     }
 
-    /// T6, T7: opens a new session and hands out its token (S3); an expired inquiry
-    /// becomes `pending` with a new deadline (E3).
+    /// T6, T7: hands out a session token (S3); an expired inquiry becomes `pending` with a
+    /// new deadline (E3).
+    ///
+    /// On a live inquiry (T6) a token session nobody used yet, and still live, is reused
+    /// (S4b): it gets a fresh token and keeps its id and its end, its previous token stops
+    /// working, and `inquiry.resumed` names it. Otherwise, and always from `expired` (T7),
+    /// a new session opens.
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
@@ -388,8 +416,110 @@ impl Inquiry {
         self.change(NonOpening::Redact, now)
     }
 
-    /// Applies any `action` at `now`: for callers whose actions arrive as data. Start and
-    /// resume draw the new session's token and id from `random`; no other action touches it.
+    /// L1: creates a one-time link: opens a session whose bearer is a link code, leaving the
+    /// status, the deadline and the other sessions as they are. Allowed on `created` and
+    /// `pending`; on `expired` refused with `inquiry_expired` (resume it first).
+    ///
+    /// ```
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    /// use inquiry_lifecycle::{ErrorCode, Inquiry, Policy, SeededRandom, SessionToken};
+    ///
+    /// let mut random = SeededRandom::new(1);
+    /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let (mut inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut random)?;
+    /// let linked = inquiry.link(t0, &mut random)?;
+    /// let url = format!("https://verify.example/link?code={}", &*linked.code.expose_secret());
+    /// # let _ = url;
+    /// // The person follows the link: the code is exchanged for a session token (L3).
+    /// let opened = inquiry.redeem(&linked.code, t0 + TimeDelta::minutes(1), &mut random)?;
+    /// assert_eq!(opened.session_id, linked.session_id);
+    /// assert_eq!(opened.events[0].name.as_str(), "inquiry-session.started");
+    /// // A reload within five minutes gets a fresh token; later, the link is used up.
+    /// let again = inquiry.redeem(&linked.code, t0 + TimeDelta::minutes(3), &mut random)?;
+    /// assert!(again.events.is_empty());
+    /// let late = inquiry.redeem(&linked.code, t0 + TimeDelta::minutes(6), &mut random);
+    /// assert_eq!(late.unwrap_err().code(), ErrorCode::LinkUsed);
+    /// // The code is not a session token (L4).
+    /// let as_token = SessionToken::parse(&linked.code.expose_secret())?;
+    /// let refused = inquiry.access(Some(&as_token), t0 + TimeDelta::minutes(7));
+    /// assert_eq!(refused.unwrap_err().code(), ErrorCode::InvalidToken);
+    /// # Ok::<(), inquiry_lifecycle::Error>(())
+    /// ```
+    pub fn link(
+        &mut self,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<Linked, Error> {
+        let (now, verdict) = self.decide(Action::Link, now)?;
+        // L2: the code and the session id, drawn before anything changes (E8).
+        let (session_id, code, digest) = self.sessions.draw::<LinkCode>(random)?;
+        let mut events = self.apply(now, verdict, None);
+        self.add_session(session_id, Bearer::Link, digest, now, false, &mut events);
+        self.commit(&events);
+        Ok(Linked {
+            session_id,
+            code,
+            events: events.into(),
+        })
+    }
+
+    /// L3: the person redeems a one-time link's code for a session token.
+    ///
+    /// A redemption is an access: on an `expired`, done or post-inquiry, or redacted
+    /// inquiry the access table's row refuses it (`inquiry_expired`, `inquiry_finished`,
+    /// `redacted`). On `created` and `pending` the code decides (L4): a code no kept link
+    /// session issued is `invalid_token`; the code of an ended session, or of a link not
+    /// redeemed within its TTL, `session_expired`; a redemption 5 minutes or more after the
+    /// first, `link_used`. Granted, it hands out a fresh session token for the link's
+    /// session (the previous one from that link stops working); the first redemption marks
+    /// the session `active` (`inquiry-session.started`). A repeat within the grace changes
+    /// only the token: it bumps the revision and yields no event (V1).
+    pub fn redeem(
+        &mut self,
+        code: &LinkCode,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<Opened, Error> {
+        let now = self.clamp(now);
+        limits::check_room(now, self.revision, self.last_sequence)?;
+        // Decided on the inquiry as seen at `now`, changing nothing (E8).
+        let status = self.status_at(now);
+        if let Some(code) = rules::redemption_refusal(AccessRow::of(status, self.is_redacted())) {
+            return Err(Error::access_refusal(Attempt::Redeem, code, status, None));
+        }
+        let (index, session_id) = self.sessions.redeemable(code, now).map_err(|refusal| {
+            let (code, session) = match refusal {
+                LinkRefusal::InvalidToken => (ErrorCode::InvalidToken, None),
+                LinkRefusal::SessionExpired(id) => (ErrorCode::SessionExpired, Some(id)),
+                LinkRefusal::LinkUsed(id) => (ErrorCode::LinkUsed, Some(id)),
+            };
+            Error::access_refusal(Attempt::Redeem, code, status, session)
+        })?;
+        let (token, digest) = self.sessions.draw_token(session_id, random)?;
+        let mut events = Vec::new();
+        self.expire_due(now, &mut events);
+        if let Some((session, true)) = self.sessions.use_at(index, now) {
+            // L3: the first redemption starts the session.
+            let status = self.status;
+            self.record(
+                &mut events,
+                EventName::SessionStarted,
+                now,
+                Some(status),
+                Some(session),
+            );
+        }
+        self.sessions.replace_token(index, digest, now);
+        self.commit_token_replaced(now);
+        Ok(Opened {
+            session_id,
+            token,
+            events: events.into(),
+        })
+    }
+
+    /// Applies any `action` at `now`: for callers whose actions arrive as data. Start,
+    /// resume and link draw secrets and ids from `random`; no other action touches it.
     ///
     /// First the rule book decides on the inquiry as seen at `now` (E4); a refusal returns
     /// before anything changes (E8). Then whatever is due up to `now` is applied, with its
@@ -401,17 +531,27 @@ impl Inquiry {
         random: &mut dyn RandomSource,
     ) -> Result<Outcome, Error> {
         match Opening::of(action) {
-            Ok(opening) => {
+            Some(Ok(opening)) => {
                 let opened = self.open(opening, now, random)?;
                 Ok(Outcome {
                     events: opened.events,
                     opened: Some((opened.session_id, opened.token)),
+                    linked: None,
                 })
             }
-            Err(other) => Ok(Outcome {
+            Some(Err(other)) => Ok(Outcome {
                 events: self.change(other, now)?,
                 opened: None,
+                linked: None,
             }),
+            None => {
+                let linked = self.link(now, random)?;
+                Ok(Outcome {
+                    events: linked.events,
+                    opened: None,
+                    linked: Some((linked.session_id, linked.code)),
+                })
+            }
         }
     }
 
@@ -453,7 +593,12 @@ impl Inquiry {
         let row = AccessRow::of(status, self.is_redacted());
         if let AccessVerdict::Refused(code) = rules::access_verdict(row, presentation.presented) {
             let session = presentation.session.and_then(|i| self.sessions.id_at(i));
-            return Err(Error::access_refusal(code, status, session));
+            return Err(Error::access_refusal(
+                Attempt::Access,
+                code,
+                status,
+                session,
+            ));
         }
         let mut events = Vec::new();
         self.expire_due(now, &mut events);
@@ -501,7 +646,8 @@ impl Inquiry {
         now.max(self.updated_at)
     }
 
-    /// Start or resume: the transition, then a new session (S3, S4, S5, S7), committed.
+    /// Start or resume: the transition, then the session whose token is handed out:
+    /// reused by a resume of a live inquiry where S4b allows, else new (S3, S4a, S5, S7).
     fn open(
         &mut self,
         opening: Opening,
@@ -509,22 +655,37 @@ impl Inquiry {
         random: &mut dyn RandomSource,
     ) -> Result<Opened, Error> {
         let (now, verdict) = self.decide(opening.action(), now)?;
+        // S4b: only a resume of a live inquiry (T6) reuses a session.
+        let reused = match opening {
+            Opening::Resume if self.status_at(now).is_live() => self.sessions.reusable(now),
+            _ => None,
+        };
+        if let Some((index, session_id)) = reused {
+            // Drawn before anything changes, so that a refusal changes nothing (E8).
+            let (token, digest) = self.sessions.draw_token(session_id, random)?;
+            let events = self.apply(now, verdict, Some(session_id));
+            let unused_until = self.intervals.session_token_ttl.after(now);
+            self.sessions.replace_token(index, digest, unused_until);
+            self.commit(&events);
+            return Ok(Opened {
+                session_id,
+                token,
+                events: events.into(),
+            });
+        }
         // S1, S2: the new session's id and token, drawn before anything changes, so that a
         // random source that repeats itself is refused with nothing changed (E8).
-        let (session_id, token, digest) = self.sessions.draw(random)?;
-        let mut events = self.apply(now, verdict);
-        // S5: the session ends at the deadline as it stands now. Start and resume leave the
-        // inquiry live, and a live inquiry has a deadline (E3): `now` stands in only for a
-        // record the loader refuses ("pending with neither started_at nor resumed_at").
-        let ends_at = self.deadline.unwrap_or(now);
-        let unused_until = self.intervals.session_token_ttl.after(now);
-        let status = self.status;
-        let mut log = Log::new(self.id, &mut self.last_sequence, &mut events);
-        self.sessions
-            .open(session_id, digest, now, ends_at, unused_until, |ended| {
-                log.session(EventName::SessionExpired, now, status, ended);
-            });
-        log.session(EventName::SessionCreated, now, status, session_id);
+        let (session_id, token, digest) = self.sessions.draw::<SessionToken>(random)?;
+        let mut events = self.apply(now, verdict, None);
+        let supersede = matches!(opening, Opening::Start);
+        self.add_session(
+            session_id,
+            Bearer::Token,
+            digest,
+            now,
+            supersede,
+            &mut events,
+        );
         self.commit(&events);
         Ok(Opened {
             session_id,
@@ -533,10 +694,42 @@ impl Inquiry {
         })
     }
 
+    /// S5, S7, S4a, V1: opens a session `id` at `now` whose bearer presents the secret
+    /// hashed to `digest`, and records its events: the sessions it ends (S4a with
+    /// `supersede`, an S7 eviction), then its own `inquiry-session.created`.
+    fn add_session(
+        &mut self,
+        id: SessionId,
+        bearer: Bearer,
+        digest: crate::TokenDigest,
+        now: DateTime<Utc>,
+        supersede: bool,
+        events: &mut Vec<Event>,
+    ) {
+        // S5: the session ends at the deadline as it stands now. Start, resume and link
+        // leave the inquiry live, and a live inquiry has a deadline (E3): `now` stands in
+        // only for a record the loader refuses ("pending with neither started_at nor
+        // resumed_at").
+        let ends_at = self.deadline.unwrap_or(now);
+        // S5, L2: a session nobody used ends one token TTL, or one link TTL, after it opened.
+        let unused_until = match bearer {
+            Bearer::Token => self.intervals.session_token_ttl,
+            Bearer::Link => self.intervals.one_time_link_ttl,
+        }
+        .after(now);
+        let session = Session::open(id, bearer, digest, now, ends_at, unused_until);
+        let status = self.status;
+        let mut log = Log::new(self.id, &mut self.last_sequence, events);
+        self.sessions.open(session, supersede, |ended| {
+            log.session(EventName::SessionExpired, now, status, ended);
+        });
+        log.session(EventName::SessionCreated, now, status, id);
+    }
+
     /// Every action but start and resume: the transition, committed.
     fn change(&mut self, action: NonOpening, now: DateTime<Utc>) -> Result<Events, Error> {
         let (now, verdict) = self.decide(action.action(), now)?;
-        let events = self.apply(now, verdict);
+        let events = self.apply(now, verdict, None);
         self.commit(&events);
         Ok(events.into())
     }
@@ -555,12 +748,18 @@ impl Inquiry {
     }
 
     /// Applies an accepted verdict at `now`: what is due up to `now` first (E4), then the
-    /// rule. Returns the events, not yet committed.
-    fn apply(&mut self, now: DateTime<Utc>, verdict: Verdict) -> Vec<Event> {
+    /// rule, whose event names `session` (a reused session, S4b). Returns the events, not
+    /// yet committed.
+    fn apply(
+        &mut self,
+        now: DateTime<Utc>,
+        verdict: Verdict,
+        session: Option<SessionId>,
+    ) -> Vec<Event> {
         let mut events = Vec::new();
         self.expire_due(now, &mut events);
         if let Verdict::Applies(rule) = verdict {
-            self.apply_rule(rule, now, &mut events);
+            self.apply_rule(rule, now, session, &mut events);
         }
         events
     }
@@ -589,7 +788,13 @@ impl Inquiry {
 
     /// Applies an accepted row of the transition table at `now`: status, stamp, deadline,
     /// the rule's event, and the end of every session where the inquiry stops being live.
-    fn apply_rule(&mut self, rule: &TransitionRule, now: DateTime<Utc>, events: &mut Vec<Event>) {
+    fn apply_rule(
+        &mut self,
+        rule: &TransitionRule,
+        now: DateTime<Utc>,
+        session: Option<SessionId>,
+        events: &mut Vec<Event>,
+    ) {
         let before = self.status;
         if let Target::Status(to) = rule.to {
             self.status = to;
@@ -604,12 +809,17 @@ impl Inquiry {
             Action::MarkForReview => Some(&mut self.reviewed_at),
             Action::Approve | Action::Decline => Some(&mut self.decided_at),
             Action::Redact => Some(&mut self.redacted_at),
+            Action::Link => None,
         };
         if let Some(stamp) = stamp {
             *stamp = Some(now);
         }
         self.refresh_deadline();
-        self.record(events, rule.event, now, Some(before), None);
+        // L1's event is the new session's own `inquiry-session.created`, recorded when the
+        // session opens; every other rule yields an inquiry event here.
+        if rule.action != Action::Link {
+            self.record(events, rule.event, now, Some(before), session);
+        }
         if !self.status.is_live() || self.is_redacted() {
             // S6, E7: leaving the live statuses, or redaction, ends every session.
             self.end_sessions(now, events);
@@ -651,6 +861,14 @@ impl Inquiry {
             self.revision += 1;
             self.updated_at = last.at;
         }
+    }
+
+    /// V1, V3, E6: a call that replaced a token (L3) changed the inquiry, with or without
+    /// events: the revision goes up by one, and the change is recorded at the call's `now`
+    /// (every event of the call is at or before it).
+    fn commit_token_replaced(&mut self, now: DateTime<Utc>) {
+        self.revision += 1;
+        self.updated_at = now;
     }
 }
 
@@ -697,8 +915,8 @@ impl<'a> Log<'a> {
     }
 }
 
-/// Start and resume: the actions that open a session and hand out its token (S3), and so
-/// the only ones that need randomness.
+/// Start and resume: the actions that hand out a session token (S3). With link, the only
+/// ones that need randomness.
 #[derive(Clone, Copy)]
 enum Opening {
     Start,
@@ -718,9 +936,10 @@ enum NonOpening {
 }
 
 impl Opening {
-    /// Sorts an action into the two kinds.
-    fn of(action: Action) -> Result<Opening, NonOpening> {
-        match action {
+    /// Sorts an action into its kind: one that hands out a token, one that hands out
+    /// nothing, or (`None`) link, which hands out a code.
+    fn of(action: Action) -> Option<Result<Opening, NonOpening>> {
+        Some(match action {
             Action::Start => Ok(Opening::Start),
             Action::Resume => Ok(Opening::Resume),
             Action::Complete => Err(NonOpening::Complete),
@@ -730,7 +949,8 @@ impl Opening {
             Action::Approve => Err(NonOpening::Approve),
             Action::Decline => Err(NonOpening::Decline),
             Action::Redact => Err(NonOpening::Redact),
-        }
+            Action::Link => return None,
+        })
     }
 
     fn action(self) -> Action {

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::limits::{room_for_what_falls_due, EARLIEST_NOW, LATEST_RECORDED, MAX_COUNTER};
-use crate::session::{SessionStatus, MAX_SESSIONS};
+use crate::session::{Bearer, Session, SessionStatus, MAX_SESSIONS};
 use crate::{Error, Inquiry, Status};
 
 impl Inquiry {
@@ -17,7 +17,7 @@ impl Inquiry {
     /// `invalid_input` error naming it. Every inquiry the library hands out passes.
     ///
     /// The invariants: instants within the library's range and in the order the rules
-    /// record them; counters from 1 to 2^53 with at least one event per change; each
+    /// record them; counters from 1 to 2^53; each
     /// status with exactly the stamps the transitions that reach it set (T2–T11); a live
     /// deadline still ahead (E4); at most 25 session records, in order, distinct, consistent
     /// with their inquiry (S1–S7).
@@ -106,8 +106,8 @@ impl Inquiry {
         None
     }
 
-    /// V1, V3: a revision from 1 to 2^53, at least one event per change, and a fresh
-    /// record for revision 1.
+    /// V1, V3: a revision and a last sequence from 1 to 2^53, and a fresh record for
+    /// revision 1.
     fn counter_problem(&self) -> Option<String> {
         if self.revision == 0 || self.revision > MAX_COUNTER {
             return Some(format!(
@@ -115,10 +115,14 @@ impl Inquiry {
                 self.revision
             ));
         }
-        if self.last_sequence < self.revision || self.last_sequence > MAX_COUNTER {
+        // Revision 1 of the rule book had every change yield an event (last_sequence >=
+        // revision); revision 2's repeat redemption within its grace (L3) changes a token
+        // and yields none (V1's exception), so the two counters are independent but for
+        // the fresh record below.
+        if self.last_sequence == 0 || self.last_sequence > MAX_COUNTER {
             return Some(format!(
-                "last_sequence {} is below the revision {} or above 2^53 (every change yields an event)",
-                self.last_sequence, self.revision
+                "last_sequence {} is not between 1 and 2^53 (creation yields the first event)",
+                self.last_sequence
             ));
         }
         let falling_due = self.sessions.iter().filter(|s| s.is_live()).count() as u64
@@ -208,11 +212,13 @@ impl Inquiry {
             let problem = if earlier.iter().any(|other| other.id() == id) {
                 Some("its id is used twice")
             } else if earlier.iter().any(|other| {
-                other
-                    .token_digest()
-                    .same_stored_digest(session.token_digest())
+                other.digests().any(|kept| {
+                    session
+                        .digests()
+                        .any(|digest| kept.same_stored_digest(digest))
+                })
             }) {
-                Some("its token digest is used twice")
+                Some("its token or code digest is used twice")
             } else if earlier
                 .last()
                 .is_some_and(|prev| prev.created_at() > session.created_at())
@@ -226,10 +232,8 @@ impl Inquiry {
                 || session.expired_at().is_some_and(|at| at > self.updated_at)
             {
                 Some("it lies outside created_at..=updated_at")
-            } else if session.unused_until()
-                != self.intervals.session_token_ttl.after(session.created_at())
-            {
-                Some("its unused_until is not created_at plus the token TTL (S5)")
+            } else if !self.unused_until_fits(session) {
+                Some("its unused_until is not one TTL after its token or link was issued (S5, S4b, L2)")
             } else if session.is_live() && !may_have_live {
                 Some("it is live on an inquiry that is not live (S6)")
             } else if session.is_live() && session.expires_at() <= self.updated_at {
@@ -240,12 +244,31 @@ impl Inquiry {
             if let Some(problem) = problem {
                 return Some(format!("session {id}: {problem}"));
             }
-            if session.status() == SessionStatus::New {
+            if session.status() == SessionStatus::New && session.bearer() == Bearer::Token {
                 new_sessions += 1;
             }
         }
         (new_sessions > 1).then(|| {
-            format!("{new_sessions} sessions are new; a new session supersedes the others (S4)")
+            format!(
+                "{new_sessions} token sessions are new; start supersedes unused ones and resume reuses one (S4a, S4b)"
+            )
         })
+    }
+
+    /// S5, S4b, L2: a link session's `unused_until` is one link TTL after it opened; a
+    /// token session's, one token TTL after its current token was issued: when it opened,
+    /// or a later resume (S4b) up to the last change.
+    fn unused_until_fits(&self, session: &Session) -> bool {
+        let opened = session.created_at();
+        match session.bearer() {
+            Bearer::Link => {
+                session.unused_until() == self.intervals.one_time_link_ttl.after(opened)
+            }
+            Bearer::Token => {
+                let ttl = self.intervals.session_token_ttl;
+                ttl.after(opened) <= session.unused_until()
+                    && session.unused_until() <= ttl.after(self.updated_at)
+            }
+        }
     }
 }

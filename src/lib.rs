@@ -150,15 +150,15 @@ pub mod conformance;
 pub use error::{Error, ErrorCode, InvalidInput};
 pub use event::{Event, EventName, Events};
 pub use id::{EventId, InquiryId, SessionId};
-pub use inquiry::{Granted, Inquiry, Opened, Outcome};
+pub use inquiry::{Granted, Inquiry, Linked, Opened, Outcome};
 pub use interval::Interval;
 pub use limits::{EARLIEST_NOW, LATEST_NOW, MAX_COUNTER};
 pub use policy::{Intervals, Policy, PolicyBuilder};
 pub use random::{RandomSource, RandomUnavailable, SecureRandom, SeededRandom};
 pub use rules::{Action, Attempt};
-pub use session::{Session, SessionStatus, MAX_SESSIONS};
+pub use session::{Bearer, Session, SessionStatus, LINK_GRACE, MAX_SESSIONS};
 pub use status::{Phase, Status};
-pub use token::{SessionToken, TokenDigest};
+pub use token::{LinkCode, SessionToken, TokenDigest};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -8,7 +8,7 @@ use crate::{Error, Interval};
 /// How long inquiries and session tokens live, for inquiries created under it (rule E1).
 ///
 /// Defaults: 24 h after create, after start the after-create value, 24 h after a resume
-/// from `expired`, 24 h session token TTL. An inquiry captures its intervals when it is
+/// from `expired`, 24 h session token TTL, 24 h one-time link TTL. An inquiry captures its intervals when it is
 /// created (rule E2), so changing the policy later changes no existing inquiry.
 ///
 /// ```
@@ -33,13 +33,14 @@ pub struct Policy {
     settings: Settings,
 }
 
-/// The four intervals, each possibly left to its default.
+/// The five intervals, each possibly left to its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Settings {
     expire_after_create: Option<Interval>,
     expire_after_start: Option<Interval>,
     expire_after_resume: Option<Interval>,
     session_token_ttl: Option<Interval>,
+    one_time_link_ttl: Option<Interval>,
 }
 
 const DEFAULT_INTERVAL: Interval = Interval::hours(24);
@@ -58,6 +59,7 @@ impl Policy {
             expire_after_start: with(self.settings.expire_after_start),
             expire_after_resume: with(self.settings.expire_after_resume),
             session_token_ttl: with(self.settings.session_token_ttl),
+            one_time_link_ttl: with(self.settings.one_time_link_ttl),
         }
     }
 
@@ -79,6 +81,7 @@ impl Policy {
                 .expire_after_resume
                 .unwrap_or(DEFAULT_INTERVAL),
             session_token_ttl: self.settings.session_token_ttl.unwrap_or(DEFAULT_INTERVAL),
+            one_time_link_ttl: self.settings.one_time_link_ttl.unwrap_or(DEFAULT_INTERVAL),
         }
     }
 }
@@ -91,6 +94,7 @@ pub struct PolicyBuilder {
     expire_after_start: Option<TimeDelta>,
     expire_after_resume: Option<TimeDelta>,
     session_token_ttl: Option<TimeDelta>,
+    one_time_link_ttl: Option<TimeDelta>,
 }
 
 impl PolicyBuilder {
@@ -118,6 +122,13 @@ impl PolicyBuilder {
         self
     }
 
+    /// How long a one-time link may first be redeemed after it is created (default 24 h;
+    /// rules E1, L2).
+    pub fn one_time_link_ttl(mut self, interval: TimeDelta) -> Self {
+        self.one_time_link_ttl = Some(interval);
+        self
+    }
+
     /// Checks every interval set: each must be positive, whole seconds, at most 3650 days.
     /// A bad one is refused with `invalid_input` naming it.
     pub fn build(self) -> Result<Policy, Error> {
@@ -135,6 +146,7 @@ impl PolicyBuilder {
                 expire_after_start: check("expire_after_start", self.expire_after_start)?,
                 expire_after_resume: check("expire_after_resume", self.expire_after_resume)?,
                 session_token_ttl: check("session_token_ttl", self.session_token_ttl)?,
+                one_time_link_ttl: check("one_time_link_ttl", self.one_time_link_ttl)?,
             },
         })
     }
@@ -150,8 +162,17 @@ pub struct Intervals {
     pub expire_after_start: Interval,
     /// The deadline after a resume from `expired` is `resumed_at` plus this.
     pub expire_after_resume: Interval,
-    /// A session still `new` expires this long after it was issued (rule S5).
+    /// A token session still `new` expires this long after its token was issued (S5, S4b).
     pub session_token_ttl: Interval,
+    /// A one-time link not yet redeemed expires this long after it was created (E1, L2).
+    /// Records written by version 0.1 have none and take the default, 24 h.
+    #[serde(default = "default_link_ttl")]
+    pub one_time_link_ttl: Interval,
+}
+
+/// E1: the one-time link TTL of an inquiry created before links existed.
+fn default_link_ttl() -> Interval {
+    DEFAULT_INTERVAL
 }
 
 impl Default for Intervals {

@@ -12,7 +12,8 @@
 use std::fmt::Write as _;
 
 use crate::rules::{
-    AccessVerdict, Presented, Target, TransitionRule, ACCESS_TABLE, CREATE, TRANSITIONS,
+    action_rules, AccessVerdict, Presented, Target, TransitionRule, ACCESS_TABLE, CREATE,
+    REDEMPTION_TABLE, TRANSITIONS,
 };
 use crate::{Error, ErrorCode, EventName, Status};
 
@@ -41,7 +42,7 @@ fn target(rule: &TransitionRule) -> &'static str {
     }
 }
 
-/// The transition table, T1–T11, with a one-sentence summary of each rule.
+/// The transition table, T1–T11, and link (L1), with a one-sentence summary of each rule.
 pub fn transitions_markdown() -> String {
     let mut out = String::from("| ID | action | from | to | event | what it does |\n");
     out.push_str("|---|---|---|---|---|---|\n");
@@ -50,7 +51,7 @@ pub fn transitions_markdown() -> String {
         "| {} | create | (none) | {} | `{}` | an inquiry is created; anyone with the link may open it |",
         CREATE.id, CREATE.to, CREATE.event
     );
-    for rule in TRANSITIONS {
+    for rule in action_rules() {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | `{}` | {} |",
@@ -87,6 +88,15 @@ pub fn access_markdown() -> String {
     out
 }
 
+/// What redeeming a one-time link's code answers (L3, L4), in the order it is decided.
+pub fn redemption_markdown() -> String {
+    let mut out = String::from("| rule | when | answer |\n|---|---|---|\n");
+    for row in REDEMPTION_TABLE {
+        let _ = writeln!(out, "| {} | {} | {} |", row.id, row.when, row.answer);
+    }
+    out
+}
+
 /// The error vocabulary: code, when, HTTP status.
 pub fn errors_markdown() -> String {
     let mut out = String::from("| code | when | HTTP |\n|---|---|---|\n");
@@ -118,16 +128,18 @@ pub fn events_markdown() -> String {
 /// Every table, with headings.
 pub fn markdown() -> String {
     format!(
-        "### Transitions\n\n{}\n### Access\n\n{}\n### Errors\n\n{}\n### Events\n\n{}",
+        "### Transitions\n\n{}\n### Access\n\n{}\n### Redeeming a one-time link\n\n{}\n### Errors\n\n{}\n### Events\n\n{}",
         transitions_markdown(),
         access_markdown(),
+        redemption_markdown(),
         errors_markdown(),
         events_markdown()
     )
 }
 
 /// The status changes of the table, one per (from, to) pair, with the labels of every rule
-/// that makes it: T11 (redact, status unchanged) is left to a note.
+/// that makes it: T11 (redact, status unchanged) is left to a note, as is L1 (link), which
+/// is not in the transition table.
 fn edges() -> Vec<(Status, Status, String)> {
     let mut edges: Vec<(Status, Status, String)> = Vec::new();
     for rule in TRANSITIONS {
@@ -159,6 +171,7 @@ pub fn mermaid() -> String {
     }
     out.push_str("    note right of declined\n");
     out.push_str("        redact (T11) applies to every status and leaves it unchanged;\n");
+    out.push_str("        link (L1) applies to created and pending and leaves them unchanged;\n");
     out.push_str("        approved and declined are final\n");
     out.push_str("    end note\n");
     out
@@ -186,7 +199,7 @@ pub fn dot() -> String {
     for (from, to, label) in edges() {
         let _ = writeln!(out, "    {from} -> {to} [label=\"{label}\"];");
     }
-    out.push_str("    note [shape=note, label=\"redact (T11): every status, unchanged\\napproved, declined: final\"];\n");
+    out.push_str("    note [shape=note, label=\"redact (T11): every status, unchanged\\nlink (L1): created, pending, unchanged\\napproved, declined: final\"];\n");
     out.push_str("}\n");
     out
 }
@@ -196,6 +209,7 @@ pub fn section(name: &str) -> Option<String> {
     match name {
         "transitions" => Some(transitions_markdown()),
         "access" => Some(access_markdown()),
+        "redemption" => Some(redemption_markdown()),
         "errors" => Some(errors_markdown()),
         "events" => Some(events_markdown()),
         "mermaid" => Some(format!("```mermaid\n{}```\n", mermaid())),

@@ -14,8 +14,8 @@ use crate::{Error, ErrorCode, EventName, Status};
 /// Every rule ID of the rule book, in its order.
 pub const RULE_IDS: &[&str] = &[
     "T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8", "T9", "T10", "T11", "E1", "E2", "E3", "E4",
-    "E5", "E6", "E7", "E8", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "A1", "A2", "A3", "V1", "V2",
-    "V3",
+    "E5", "E6", "E7", "E8", "S1", "S2", "S3", "S4", "S4a", "S4b", "S5", "S6", "S7", "L1", "L2",
+    "L3", "L4", "A1", "A2", "A3", "V1", "V2", "V3",
 ];
 
 /// An action that may move an inquiry (everything but create, which has no "from").
@@ -40,11 +40,13 @@ pub enum Action {
     Decline,
     /// T11: redact.
     Redact,
+    /// L1: create a one-time link, opening a session whose bearer is a link code.
+    Link,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Start,
         Action::Complete,
         Action::Fail,
@@ -54,6 +56,7 @@ impl Action {
         Action::Approve,
         Action::Decline,
         Action::Redact,
+        Action::Link,
     ];
 
     /// The wire name, e.g. `"mark_for_review"`.
@@ -68,6 +71,7 @@ impl Action {
             Action::Approve => "approve",
             Action::Decline => "decline",
             Action::Redact => "redact",
+            Action::Link => "link",
         }
     }
 
@@ -75,6 +79,7 @@ impl Action {
     pub(crate) const fn verb(self) -> &'static str {
         match self {
             Action::MarkForReview => "mark for review",
+            Action::Link => "create a one-time link",
             other => other.as_str(),
         }
     }
@@ -105,6 +110,8 @@ pub enum Attempt {
     Action(Action),
     /// A person opening the flow (the access table).
     Access,
+    /// A person redeeming a one-time link's code (L3: an access).
+    Redeem,
 }
 
 impl fmt::Display for Attempt {
@@ -112,6 +119,7 @@ impl fmt::Display for Attempt {
         match self {
             Attempt::Action(action) => f.write_str(action.verb()),
             Attempt::Access => f.write_str("access"),
+            Attempt::Redeem => f.write_str("redeeming a one-time link"),
         }
     }
 }
@@ -252,6 +260,22 @@ pub const TRANSITIONS: &[TransitionRule] = &[
     },
 ];
 
+/// L1: a one-time link opens a session on a live inquiry; not a transition (the status
+/// stays), so not in [`TRANSITIONS`]. Its event is the new session's own.
+pub const LINK: TransitionRule = TransitionRule {
+    id: "L1",
+    action: Action::Link,
+    from: &[Created, Pending],
+    to: Target::Unchanged,
+    event: EventName::SessionCreated,
+    summary: "a one-time link opens a session whose bearer is a link code; status, deadline and other sessions stay (L1, L2)",
+};
+
+/// Every rule an action is decided by: the transition table, then [`LINK`].
+pub fn action_rules() -> impl Iterator<Item = &'static TransitionRule> {
+    TRANSITIONS.iter().chain(std::iter::once(&LINK))
+}
+
 /// The rule book's verdict on an action, before anything is changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -285,9 +309,8 @@ pub fn decide(status: Status, redacted: bool, action: Action) -> Result<Verdict,
             }),
         };
     }
-    if let Some(rule) = TRANSITIONS
-        .iter()
-        .find(|rule| rule.action == action && rule.from.contains(&status))
+    if let Some(rule) =
+        action_rules().find(|rule| rule.action == action && rule.from.contains(&status))
     {
         return Ok(Verdict::Applies(rule));
     }
@@ -306,7 +329,10 @@ pub fn decide(status: Status, redacted: bool, action: Action) -> Result<Verdict,
 
 /// The refusal for a pair that is neither in the table nor a repeat, by precedence.
 fn refusal(status: Status, action: Action) -> Error {
-    let expired_blocks = matches!(action, Action::Start | Action::Complete | Action::Fail);
+    let expired_blocks = matches!(
+        action,
+        Action::Start | Action::Complete | Action::Fail | Action::Link
+    );
     let is_review_or_decision = matches!(
         action,
         Action::MarkForReview | Action::Approve | Action::Decline
@@ -335,9 +361,7 @@ pub(crate) struct StatusList(Action);
 impl fmt::Display for StatusList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut from = Status::ALL.into_iter().filter(|status| {
-            TRANSITIONS
-                .iter()
-                .any(|rule| rule.action == self.0 && rule.from.contains(status))
+            action_rules().any(|rule| rule.action == self.0 && rule.from.contains(status))
         });
         let mut next = from.next();
         let mut first = true;
@@ -358,7 +382,7 @@ pub(crate) struct RuleList(Action);
 
 impl fmt::Display for RuleList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ids = TRANSITIONS.iter().filter(|rule| rule.action == self.0);
+        let ids = action_rules().filter(|rule| rule.action == self.0);
         for (i, rule) in ids.enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
@@ -501,6 +525,58 @@ const _: () = {
         j += 1;
     }
 };
+
+/// L3: redeeming a link code is an access, so on an `expired`, done or post-inquiry, or
+/// redacted inquiry the access table's row answers, whatever the code; on `created` and
+/// `pending` the code decides (L4), and this is `None`.
+pub const fn redemption_refusal(row: AccessRow) -> Option<ErrorCode> {
+    match (row, access_verdict(row, Presented::ValidToken)) {
+        (AccessRow::Created | AccessRow::Pending, _) | (_, AccessVerdict::Granted) => None,
+        (_, AccessVerdict::Refused(code)) => Some(code),
+    }
+}
+
+/// What a redemption of a link code answers (L3, L4): the first row that applies, in
+/// this order. [`Inquiry::redeem`](crate::Inquiry::redeem) decides so (the table
+/// documents it; `tests/rules.rs` holds each row to the behaviour).
+pub const REDEMPTION_TABLE: [RedemptionRule; 5] = [
+    RedemptionRule {
+        id: "L3",
+        when: "the inquiry is `expired`, done or post-inquiry, or redacted (a redemption is an access)",
+        answer: "the access table's row: `inquiry_expired`, `inquiry_finished`, `redacted`",
+    },
+    RedemptionRule {
+        id: "L4",
+        when: "no kept link session issued the code: never issued, its record dropped (S7), another inquiry's, or a session token given as a code",
+        answer: "`invalid_token`",
+    },
+    RedemptionRule {
+        id: "L4",
+        when: "the link's session ended (S5, S6), or the link was not redeemed within its TTL (L2)",
+        answer: "`session_expired`",
+    },
+    RedemptionRule {
+        id: "L3",
+        when: "the link was first redeemed 5 minutes ago or more",
+        answer: "`link_used`",
+    },
+    RedemptionRule {
+        id: "L3",
+        when: "otherwise: the code is the credential, on a `created` or `pending` inquiry",
+        answer: "granted: a fresh session token for the link's session (the previous one stops working); the first redemption starts the session (`inquiry-session.started`), a repeat yields no event",
+    },
+];
+
+/// A row of [`REDEMPTION_TABLE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedemptionRule {
+    /// The rule ID.
+    pub id: &'static str,
+    /// When the row applies.
+    pub when: &'static str,
+    /// What the redemption answers.
+    pub answer: &'static str,
+}
 
 // ----- explanations ------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 //! Scenario files: the rules as stories anyone can read and run (feature `scenarios`).
 //!
 //! A scenario is a JSON file telling a short story of one inquiry, step by step, with what
-//! must hold after each step; the format is the project's `SCENARIOS.md`. A file is
+//! must hold after each step; the format is `docs/SCENARIOS.md`, included below. A file is
 //! checked as a whole before anything runs: one bad key, action, status, error code,
 //! event name, offset or token label refuses the file with a message naming the file, the
 //! step and the key.
@@ -24,6 +24,11 @@
 //! # Ok::<(), inquiry_lifecycle::Error>(())
 //! ```
 
+//!
+//! ---
+//!
+#![doc = include_str!("../docs/SCENARIOS.md")]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -34,11 +39,11 @@ use serde::{Deserialize, Deserializer};
 use crate::interval::{format_seconds, parse_seconds};
 use crate::rules::{Action, RULE_IDS};
 use crate::{
-    Error, ErrorCode, EventName, Events, Inquiry, Policy, RandomSource, SeededRandom, SessionToken,
-    Status,
+    Error, ErrorCode, EventName, Events, Inquiry, LinkCode, Policy, RandomSource, SeededRandom,
+    SessionId, SessionToken, Status,
 };
 
-/// The label that stands for a well-formed token no session issued.
+/// The label that stands for a well-formed token or code no session issued.
 const FORGED: &str = "forged";
 
 /// A checked scenario, ready to run.
@@ -59,6 +64,8 @@ struct Step {
     at: i64,
     what: Do,
     token: Option<String>,
+    /// On `redeem`: the label for the session token handed out.
+    issue: Option<String>,
     expect: Expect,
 }
 
@@ -67,6 +74,7 @@ enum Do {
     Create(Policy),
     Act(Action),
     Access,
+    Redeem,
     Tick,
     Check,
 }
@@ -77,8 +85,35 @@ impl Do {
             Do::Create(_) => "create",
             Do::Act(action) => action.as_str(),
             Do::Access => "access",
+            Do::Redeem => "redeem",
             Do::Tick => "tick",
             Do::Check => "check",
+        }
+    }
+}
+
+/// A secret a step handed out, remembered under its label.
+enum Remembered {
+    Token(SessionToken),
+    Code(LinkCode),
+}
+
+impl Remembered {
+    /// As a session token, for `access`: a link code given as a token is the same text, and
+    /// is refused `invalid_token` (L4).
+    fn as_token(&self) -> Option<SessionToken> {
+        match self {
+            Remembered::Token(token) => Some(token.clone()),
+            Remembered::Code(code) => SessionToken::parse(&code.expose_secret()).ok(),
+        }
+    }
+
+    /// As a link code, for `redeem`: a session token given as a code is refused
+    /// `invalid_token` (L4).
+    fn as_code(&self) -> Option<LinkCode> {
+        match self {
+            Remembered::Token(token) => LinkCode::parse(&token.expose_secret()).ok(),
+            Remembered::Code(code) => Some(code.clone()),
         }
     }
 }
@@ -114,6 +149,7 @@ struct FilePolicy {
     expire_after_start: Option<String>,
     expire_after_resume: Option<String>,
     session_token_ttl: Option<String>,
+    one_time_link_ttl: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +159,7 @@ struct FileStep {
     #[serde(rename = "do")]
     what: String,
     token: Option<String>,
+    issue: Option<String>,
     overrides: Option<FilePolicy>,
     #[serde(default)]
     expect: FileExpect,
@@ -158,6 +195,7 @@ impl FilePolicy {
             ("expire_after_start", &self.expire_after_start),
             ("expire_after_resume", &self.expire_after_resume),
             ("session_token_ttl", &self.session_token_ttl),
+            ("one_time_link_ttl", &self.one_time_link_ttl),
         ];
         for (key, text) in fields {
             let Some(text) = text else { continue };
@@ -168,7 +206,8 @@ impl FilePolicy {
                 "expire_after_create" => builder.expire_after_create(delta),
                 "expire_after_start" => builder.expire_after_start(delta),
                 "expire_after_resume" => builder.expire_after_resume(delta),
-                _ => builder.session_token_ttl(delta),
+                "session_token_ttl" => builder.session_token_ttl(delta),
+                _ => builder.one_time_link_ttl(delta),
             };
         }
         builder.build()
@@ -243,11 +282,12 @@ impl Step {
                 )
             }
             "access" => Do::Access,
+            "redeem" => Do::Redeem,
             "tick" => Do::Tick,
             "check" => Do::Check,
             other => Do::Act(other.parse().map_err(|_| {
                 Error::invalid_input(format!(
-                    "key `do`: unknown action {other:?}; expected create, start, complete, fail, expire, resume, mark_for_review, approve, decline, redact, access, tick or check"
+                    "key `do`: unknown action {other:?}; expected create, start, complete, fail, expire, resume, mark_for_review, approve, decline, redact, access, link, redeem, tick or check"
                 ))
             })?),
         };
@@ -261,35 +301,61 @@ impl Step {
                 "key `overrides`: only a `create` step takes overrides",
             ));
         }
-        if let Some(label) = &raw.token {
-            match &what {
-                Do::Act(Action::Start | Action::Resume) if label == FORGED => {
-                    return Err(Error::invalid_input(format!(
-                        "key `token`: {FORGED:?} is reserved for a token no session issued"
-                    )));
-                }
-                Do::Act(Action::Start | Action::Resume) => {
-                    labels.insert(label.clone());
-                }
-                Do::Access if label == FORGED || labels.contains(label) => {}
-                Do::Access => {
-                    return Err(Error::invalid_input(format!(
-                        "key `token`: label {label:?} was never issued by an earlier start or resume"
-                    )));
-                }
-                _ => {
-                    return Err(Error::invalid_input(
-                        "key `token`: only start, resume and access take a token",
-                    ));
-                }
-            }
-        }
+        check_labels(&what, raw.token.as_deref(), raw.issue.as_deref(), labels)?;
         Ok(Step {
             at,
             what,
             token: raw.token,
+            issue: raw.issue,
             expect: Expect::check(raw.expect)?,
         })
+    }
+}
+
+/// The `token` and `issue` keys: which steps take them, and that every label used was
+/// issued by an earlier step (start, resume and link issue under `token`, redeem under
+/// `issue`).
+fn check_labels(
+    what: &Do,
+    token: Option<&str>,
+    issue: Option<&str>,
+    labels: &mut BTreeSet<String>,
+) -> Result<(), Error> {
+    let issues_under_token = matches!(what, Do::Act(Action::Start | Action::Resume | Action::Link));
+    let uses_token = matches!(what, Do::Access | Do::Redeem);
+    if issue.is_some() && !matches!(what, Do::Redeem) {
+        return Err(Error::invalid_input(
+            "key `issue`: only redeem takes `issue` (the label of the token it hands out)",
+        ));
+    }
+    if matches!(what, Do::Redeem) && token.is_none() {
+        return Err(Error::invalid_input(
+            "key `token`: redeem needs the label of a link's code (or \"forged\")",
+        ));
+    }
+    let issued = [
+        ("token", token.filter(|_| issues_under_token)),
+        ("issue", issue),
+    ];
+    for (key, new) in issued {
+        let Some(new) = new else { continue };
+        if new == FORGED {
+            return Err(Error::invalid_input(format!(
+                "key `{key}`: {FORGED:?} is reserved for a token or code no session issued"
+            )));
+        }
+        labels.insert(new.to_owned());
+    }
+    match token {
+        None => Ok(()),
+        Some(_) if issues_under_token => Ok(()),
+        Some(label) if uses_token && (label == FORGED || labels.contains(label)) => Ok(()),
+        Some(label) if uses_token => Err(Error::invalid_input(format!(
+            "key `token`: label {label:?} was never issued by an earlier start, resume, link or redeem"
+        ))),
+        Some(_) => Err(Error::invalid_input(
+            "key `token`: only start, resume, link, access and redeem take a token",
+        )),
     }
 }
 
@@ -397,11 +463,15 @@ impl Scenario {
     /// Runs the story, with a seeded random source, and reports every step.
     pub fn run(&self) -> Report {
         let mut random = SeededRandom::new(0x5ce7_a210);
-        let forged = SessionToken::generate(&mut SeededRandom::new(u64::MAX));
-        let mut tokens: BTreeMap<&str, SessionToken> = BTreeMap::new();
+        let mut forger = SeededRandom::new(u64::MAX);
+        let forged_session = SessionId::generate(&mut forger);
+        let forged = Remembered::Token(SessionToken::generate(forged_session, &mut forger));
+        let mut secrets: BTreeMap<&str, (usize, Remembered)> = BTreeMap::new();
+        // Labels of steps that were refused, with the step: using one fails the step.
+        let mut unissued: BTreeMap<&str, usize> = BTreeMap::new();
         let mut inquiry: Option<Inquiry> = None;
         let mut steps = Vec::with_capacity(self.steps.len());
-        for step in &self.steps {
+        for (index, step) in self.steps.iter().enumerate() {
             let now = self.instant(step.at);
             let (error, events) = match (&step.what, inquiry.as_mut()) {
                 (Do::Create(policy), _) => match Inquiry::create(policy, now, &mut random) {
@@ -416,18 +486,40 @@ impl Scenario {
                     Events::default(),
                 ),
                 (what, Some(inquiry)) => {
-                    let token = step.token.as_deref().and_then(|label| match label {
-                        FORGED => Some(&forged),
-                        label => tokens.get(label),
+                    let uses = matches!(what, Do::Access | Do::Redeem);
+                    let used = step.token.as_deref().filter(|_| uses);
+                    let secret = used.map(|label| match label {
+                        FORGED => Ok(&forged),
+                        label => secrets.get(label).map(|(_, s)| s).ok_or(label),
                     });
-                    match Self::perform(what, inquiry, now, token, &mut random) {
-                        Ok((events, opened)) => {
-                            if let (Some(label), Some(token)) = (&step.token, opened) {
-                                tokens.insert(label.as_str(), token);
+                    let outcome = match secret {
+                        Some(Err(label)) => Err(Error::invalid_input(format!(
+                            "label {label:?} was not issued: step {} that issues it was refused, so this step cannot run (A1: it is never run without its token)",
+                            unissued.get(label).map_or(0, |index| index + 1)
+                        ))),
+                        Some(Ok(secret)) => Self::perform(what, inquiry, now, Some(secret), &mut random),
+                        None => Self::perform(what, inquiry, now, None, &mut random),
+                    };
+                    let issued_label = match what {
+                        Do::Redeem => step.issue.as_deref(),
+                        _ => step.token.as_deref().filter(|_| !uses),
+                    };
+                    match outcome {
+                        Ok((events, issued)) => {
+                            if let (Some(label), Some(secret)) = (issued_label, issued) {
+                                secrets.insert(label, (index, secret));
+                                unissued.remove(label);
                             }
                             (None, events)
                         }
-                        Err(error) => (Some(error), Events::default()),
+                        Err(error) => {
+                            if let Some(label) = issued_label {
+                                if !secrets.contains_key(label) {
+                                    unissued.insert(label, index);
+                                }
+                            }
+                            (Some(error), Events::default())
+                        }
                     }
                 }
             };
@@ -457,20 +549,41 @@ impl Scenario {
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
+    /// Performs a step's action with the secret its `token` label names, if any; returns
+    /// the events and the secret the step hands out, if any.
     fn perform(
         what: &Do,
         inquiry: &mut Inquiry,
         now: DateTime<Utc>,
-        token: Option<&SessionToken>,
+        secret: Option<&Remembered>,
         random: &mut dyn RandomSource,
-    ) -> Result<(Events, Option<SessionToken>), Error> {
+    ) -> Result<(Events, Option<Remembered>), Error> {
         Ok(match what {
             Do::Create(_) => return Err(Error::invalid_input("there is only one create")),
             Do::Act(action) => {
                 let outcome = inquiry.act(*action, now, random)?;
-                (outcome.events, outcome.opened.map(|(_, token)| token))
+                let handed = match (outcome.opened, outcome.linked) {
+                    (Some((_, token)), _) => Some(Remembered::Token(token)),
+                    (None, Some((_, code))) => Some(Remembered::Code(code)),
+                    (None, None) => None,
+                };
+                (outcome.events, handed)
             }
-            Do::Access => (inquiry.access(token, now)?.events, None),
+            Do::Access => {
+                let token = secret.and_then(Remembered::as_token);
+                match (secret, token) {
+                    // A secret whose text is not a token's at all: no session issued it.
+                    (Some(_), None) => return Err(Error::InvalidToken),
+                    (_, token) => (inquiry.access(token.as_ref(), now)?.events, None),
+                }
+            }
+            Do::Redeem => {
+                let Some(code) = secret.and_then(Remembered::as_code) else {
+                    return Err(Error::InvalidToken);
+                };
+                let opened = inquiry.redeem(&code, now, random)?;
+                (opened.events, Some(Remembered::Token(opened.token)))
+            }
             Do::Tick => (inquiry.apply_due(now), None),
             Do::Check => (Events::default(), None),
         })

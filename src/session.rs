@@ -2,13 +2,27 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, SessionId, TokenDigest};
 
 /// At most this many session records are kept per inquiry, live or expired (rule S7).
 pub const MAX_SESSIONS: usize = 25;
+
+/// How long after its first redemption a one-time link may be redeemed again (rule L3): a
+/// reload, or a mail scanner's prefetch, does not lock the person out.
+pub const LINK_GRACE: TimeDelta = TimeDelta::minutes(5);
+
+/// What a session's bearer presents to open it (rules S1, L1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bearer {
+    /// A session token, handed out by start or resume (S3).
+    Token,
+    /// A one-time link's code (L1), exchanged for session tokens by redeeming it (L3).
+    Link,
+}
 
 /// A session's status (rule S1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,32 +53,55 @@ impl fmt::Display for SessionStatus {
     }
 }
 
-/// One session record of an inquiry. It keeps the token's digest, never the token.
+/// One session record of an inquiry. It keeps the digests of its token and link code,
+/// never the secrets.
+///
+/// Serialized with `bearer` (`"token"` or `"link"`); a record without it is a token session
+/// opened by version 0.1, whose token carries no selector (S2, revision 2), and is written
+/// back without it, so that it keeps that meaning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "UncheckedSession", deny_unknown_fields)]
 pub struct Session {
     id: SessionId,
-    token_digest: TokenDigest,
+    /// `None`: a token session of version 0.1 (its token has no selector).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bearer: Option<Bearer>,
+    /// The digest of the current session token; a link session has one once redeemed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_digest: Option<TokenDigest>,
+    /// The digest of a link session's code (L2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_digest: Option<TokenDigest>,
     created_at: DateTime<Utc>,
     /// S5: the inquiry's deadline as it stood when the session was opened.
     ends_at: DateTime<Utc>,
-    /// S5: `created_at` plus the token TTL; applies only while the session is `new`.
+    /// S5: while the session is `new`, it ends here: one token TTL after its token was
+    /// issued (S4b restarts it), or for a link session one link TTL after the link was
+    /// created (L2).
     unused_until: DateTime<Utc>,
     first_used_at: Option<DateTime<Utc>>,
     expired_at: Option<DateTime<Utc>>,
 }
 
 impl Session {
+    /// A new session whose bearer presents `digest`'s secret (a token's or a link code's).
     pub(crate) fn open(
         id: SessionId,
-        token_digest: TokenDigest,
+        bearer: Bearer,
+        digest: TokenDigest,
         created_at: DateTime<Utc>,
         ends_at: DateTime<Utc>,
         unused_until: DateTime<Utc>,
     ) -> Self {
+        let (token_digest, link_digest) = match bearer {
+            Bearer::Token => (Some(digest), None),
+            Bearer::Link => (None, Some(digest)),
+        };
         Session {
             id,
+            bearer: Some(bearer),
             token_digest,
+            link_digest,
             created_at,
             ends_at,
             unused_until,
@@ -76,6 +113,17 @@ impl Session {
     /// The session's id.
     pub fn id(&self) -> SessionId {
         self.id
+    }
+
+    /// Whether the session was opened with a token (start, resume) or a link (L1).
+    pub fn bearer(&self) -> Bearer {
+        self.bearer.unwrap_or(Bearer::Token)
+    }
+
+    /// Whether the session was opened by version 0.1, before tokens carried a selector: a
+    /// token without a selector is compared only with such sessions (S2, revision 2).
+    pub fn is_from_revision_1(&self) -> bool {
+        self.bearer.is_none()
     }
 
     /// `new`, `active` or `expired`, as recorded (see [`Session::is_live_at`] for a given time).
@@ -122,8 +170,28 @@ impl Session {
         self.is_live() && now < self.expires_at()
     }
 
-    pub(crate) fn token_digest(&self) -> &TokenDigest {
-        &self.token_digest
+    pub(crate) fn token_digest(&self) -> Option<&TokenDigest> {
+        self.token_digest.as_ref()
+    }
+
+    pub(crate) fn link_digest(&self) -> Option<&TokenDigest> {
+        self.link_digest.as_ref()
+    }
+
+    /// The digests the record keeps: its token's and its link code's, where it has them.
+    pub(crate) fn digests(&self) -> impl Iterator<Item = &TokenDigest> {
+        self.token_digest.iter().chain(&self.link_digest)
+    }
+
+    /// S4b, L3: the session's token is replaced; the previous one stops working. For a
+    /// token session still `new`, its unused-token TTL restarts (`unused_until`).
+    pub(crate) fn replace_token(&mut self, digest: TokenDigest, unused_until: DateTime<Utc>) {
+        self.token_digest = Some(digest);
+        // A session issued by version 0.1 gets a token with a selector from now on.
+        self.bearer = Some(self.bearer());
+        if self.first_used_at.is_none() && self.bearer() == Bearer::Token {
+            self.unused_until = unused_until;
+        }
     }
 
     pub(crate) fn unused_until(&self) -> DateTime<Utc> {
@@ -144,7 +212,12 @@ impl Session {
 #[serde(deny_unknown_fields)]
 struct UncheckedSession {
     id: SessionId,
-    token_digest: TokenDigest,
+    #[serde(default)]
+    bearer: Option<Bearer>,
+    #[serde(default)]
+    token_digest: Option<TokenDigest>,
+    #[serde(default)]
+    link_digest: Option<TokenDigest>,
     created_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     unused_until: DateTime<Utc>,
@@ -156,7 +229,17 @@ impl TryFrom<UncheckedSession> for Session {
     type Error = Error;
 
     fn try_from(raw: UncheckedSession) -> Result<Self, Error> {
-        let problem = if raw.ends_at <= raw.created_at || raw.unused_until <= raw.created_at {
+        let bearer = raw.bearer.unwrap_or(Bearer::Token);
+        let problem = if bearer == Bearer::Token
+            && (raw.token_digest.is_none() || raw.link_digest.is_some())
+        {
+            Some("a token session has exactly a token digest (S2)")
+        } else if bearer == Bearer::Link
+            && (raw.link_digest.is_none()
+                || raw.token_digest.is_some() != raw.first_used_at.is_some())
+        {
+            Some("a link session has a code digest, and a token digest once redeemed (L2, L3)")
+        } else if raw.ends_at <= raw.created_at || raw.unused_until <= raw.created_at {
             Some("it ends before it was opened")
         } else if raw.first_used_at.is_some_and(|used| used < raw.created_at) {
             Some("it was first used before it was opened")
@@ -185,7 +268,9 @@ impl TryFrom<UncheckedSession> for Session {
             ))),
             None => Ok(Session {
                 id: raw.id,
+                bearer: raw.bearer,
                 token_digest: raw.token_digest,
+                link_digest: raw.link_digest,
                 created_at: raw.created_at,
                 ends_at: raw.ends_at,
                 unused_until: raw.unused_until,

@@ -1,5 +1,6 @@
-//! The session records of one inquiry and every rule about them (S2–S7, A3): opening,
-//! superseding, the cap, timing out, ending, and finding a token's session.
+//! The session records of one inquiry and every rule about them (S2–S7, A3, L2–L4):
+//! opening, superseding, reusing, the cap, timing out, ending, and finding the session of a
+//! token or a link code.
 //!
 //! The inquiry decides *when* (its status, the action, the time); this type decides *which*
 //! sessions are touched and how. Each method that ends or starts sessions reports their ids
@@ -12,8 +13,9 @@ use serde::de::{SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::rules::Presented;
-use crate::session::{Session, SessionStatus, MAX_SESSIONS};
-use crate::{Error, RandomSource, SessionId, SessionToken, TokenDigest};
+use crate::session::{Bearer, Session, SessionStatus, LINK_GRACE, MAX_SESSIONS};
+use crate::token::Issued;
+use crate::{Error, LinkCode, RandomSource, SessionId, SessionToken, TokenDigest};
 
 /// The session records kept by one inquiry, oldest first; at most [`MAX_SESSIONS`] (S7).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -68,6 +70,16 @@ pub(crate) struct Presentation {
     pub(crate) session: Option<usize>,
 }
 
+/// Why a link code is refused (L4), before anything changes.
+pub(crate) enum LinkRefusal {
+    /// No kept link session issued it.
+    InvalidToken,
+    /// Its session ended, or its link was not redeemed within its TTL.
+    SessionExpired(SessionId),
+    /// Redeemed, and the grace after the first redemption is over.
+    LinkUsed(SessionId),
+}
+
 impl Sessions {
     /// A1, A2, S2: what the person presents. A token is always checked, and only this
     /// inquiry's sessions match it; a kept session's token is valid while the session is
@@ -95,17 +107,89 @@ impl Sessions {
         }
     }
 
-    /// S2: the record whose digest matches `token`. Every kept digest is compared, each in
-    /// constant time, so the answer's timing does not depend on which one matched.
+    /// S2 (revision 2): the session whose *current* token `token` is. The selector names
+    /// the session and its verifier's digest is compared once, in constant time, so the
+    /// cost does not depend on how many sessions are kept. A token without a selector
+    /// (revision 1) is compared with each session opened by revision 1, each in constant
+    /// time.
     fn find(&self, token: &SessionToken) -> Option<(usize, &Session)> {
         let digest = token.digest();
-        let mut found = None;
-        for (index, session) in self.0.iter().enumerate() {
-            if *session.token_digest() == digest {
-                found = Some((index, session));
+        let current = |session: &Session| session.token_digest() == Some(&digest);
+        match token.session() {
+            Some(id) => self
+                .0
+                .iter()
+                .enumerate()
+                .find(|(_, session)| session.id() == id)
+                .filter(|(_, session)| current(session)),
+            None => {
+                let mut found = None;
+                for (index, session) in self.0.iter().enumerate() {
+                    if session.is_from_revision_1() && current(session) {
+                        found = Some((index, session));
+                    }
+                }
+                found
             }
         }
-        found
+    }
+
+    /// L4: the link session `code` opens at `now`, or why not. The verifier is checked
+    /// before the session's state: a code no kept link session issued is `invalid_token`
+    /// whatever else holds.
+    pub(crate) fn redeemable(
+        &self,
+        code: &LinkCode,
+        now: DateTime<Utc>,
+    ) -> Result<(usize, SessionId), LinkRefusal> {
+        let digest = code.digest();
+        let (index, session) = code
+            .session()
+            .and_then(|id| self.0.iter().enumerate().find(|(_, s)| s.id() == id))
+            .filter(|(_, session)| session.link_digest() == Some(&digest))
+            .ok_or(LinkRefusal::InvalidToken)?;
+        if !session.is_live_at(now) {
+            return Err(LinkRefusal::SessionExpired(session.id()));
+        }
+        match session.first_used_at() {
+            Some(first)
+                if first
+                    .checked_add_signed(LINK_GRACE)
+                    .is_some_and(|grace_end| now >= grace_end) =>
+            {
+                Err(LinkRefusal::LinkUsed(session.id()))
+            }
+            _ => Ok((index, session.id())),
+        }
+    }
+
+    /// S4b: the token session that a resume at `now` reuses: one still `new` and live at
+    /// `now` (there is at most one: S4a and S4b never leave two). Link sessions are never
+    /// reused.
+    pub(crate) fn reusable(&self, now: DateTime<Utc>) -> Option<(usize, SessionId)> {
+        self.0
+            .iter()
+            .enumerate()
+            .rfind(|(_, session)| {
+                session.bearer() == Bearer::Token
+                    && session.status() == SessionStatus::New
+                    && session.is_live_at(now)
+            })
+            .map(|(index, session)| (index, session.id()))
+    }
+
+    /// S4b, L3: gives the session at `index` the token whose digest is `digest` (from
+    /// [`Sessions::draw_token`]); its previous token stops working. A `new` token
+    /// session's unused-token TTL restarts at `unused_until`.
+    pub(crate) fn replace_token(
+        &mut self,
+        index: usize,
+        digest: TokenDigest,
+        unused_until: DateTime<Utc>,
+    ) {
+        if let Some(session) = self.0.get_mut(index) {
+            session.replace_token(digest, unused_until);
+        }
     }
 
     /// The id of the session at `index`, if kept.
@@ -113,8 +197,8 @@ impl Sessions {
         self.0.get(index).map(Session::id)
     }
 
-    /// A3: a granted use of the session at `index` at `now`. Returns its id, and whether
-    /// this was its first use (which starts it: `new` becomes `active`).
+    /// A3, L3: a granted use of the session at `index` at `now`. Returns its id, and
+    /// whether this was its first use (which starts it: `new` becomes `active`).
     pub(crate) fn use_at(&mut self, index: usize, now: DateTime<Utc>) -> Option<(SessionId, bool)> {
         let session = self.0.get_mut(index)?;
         let first = session.status() == SessionStatus::New;
@@ -158,53 +242,69 @@ impl Sessions {
         }
     }
 
-    /// S1, S2: a new session's id and token, drawn from `random` (the token first). Neither
-    /// may be one a kept record already has: a collision (which a sound source makes
-    /// vanishingly rare, but a source seeded the same way twice makes certain) is drawn
-    /// again, twice at most, and then refused rather than written into a record the loader
-    /// would refuse.
-    pub(crate) fn draw(
+    /// S1, S2, L2: a new session's id, and its bearer's secret (a token or a link code
+    /// naming that id) with the secret's digest, drawn from `random` (the secret first, as
+    /// version 0.1 drew them). Neither may be one a kept record already has: a collision
+    /// (which a sound source makes vanishingly rare, but a source seeded the same way twice
+    /// makes certain) is drawn again, twice at most, and then refused rather than written
+    /// into a record the loader would refuse.
+    pub(crate) fn draw<T: Issued>(
         &self,
         random: &mut dyn RandomSource,
-    ) -> Result<(SessionId, SessionToken, TokenDigest), Error> {
+    ) -> Result<(SessionId, T, TokenDigest), Error> {
         for _ in 0..3 {
-            let token = SessionToken::generate(random);
+            let secret = T::draw(random);
             let id = SessionId::generate(random);
-            let digest = token.digest();
-            let taken = self
-                .0
-                .iter()
-                .any(|s| s.id() == id || s.token_digest().same_stored_digest(&digest));
-            if !taken {
-                return Ok((id, token, digest));
+            let digest = secret.digest();
+            if !self.0.iter().any(|s| s.id() == id) && !self.holds(&digest) {
+                return Ok((id, secret.for_session(id), digest));
             }
         }
-        Err(Error::invalid_input(
-            "the random source gave a session id or token already in use, three times over (S1, S2): is it seeded the same way twice? Use SecureRandom in production",
-        ))
+        Err(repeated_draws())
     }
 
-    /// S3, S4, S7: opens the session `id` whose token has `digest` (from [`Sessions::draw`])
-    /// at `now`, ending at `ends_at` (S5: the inquiry's deadline as it stands) and, unused,
-    /// at `unused_until`.
+    /// S4b, L3: a fresh token for the kept session `id`, and its digest, drawn from
+    /// `random`; as [`Sessions::draw`], never a digest a kept record already has.
+    pub(crate) fn draw_token(
+        &self,
+        id: SessionId,
+        random: &mut dyn RandomSource,
+    ) -> Result<(SessionToken, TokenDigest), Error> {
+        for _ in 0..3 {
+            let token = SessionToken::generate(id, random);
+            let digest = token.digest();
+            if !self.holds(&digest) {
+                return Ok((token, digest));
+            }
+        }
+        Err(repeated_draws())
+    }
+
+    /// Whether a kept record has this digest, as its token's or its link code's.
+    fn holds(&self, digest: &TokenDigest) -> bool {
+        self.0
+            .iter()
+            .any(|s| s.digests().any(|kept| kept.same_stored_digest(digest)))
+    }
+
+    /// S3, S4a, S7, L1: opens `session` (from the id and digest of [`Sessions::draw`]).
     ///
-    /// First every session still `new` expires (S4: the new one supersedes them), then, if
-    /// 25 records are kept, the oldest expired record is dropped, or else the oldest live
-    /// session expires and its record is dropped (S7). `changed` hears of each session
-    /// ended, in that order.
+    /// With `supersede` (a start, S4a) every token session still `new` expires first;
+    /// link sessions never do. Then, if 25 records are kept, the oldest expired record is
+    /// dropped, or else the oldest live session expires and its record is dropped (S7).
+    /// `changed` hears of each session ended, in that order.
     pub(crate) fn open(
         &mut self,
-        id: SessionId,
-        digest: TokenDigest,
-        now: DateTime<Utc>,
-        ends_at: DateTime<Utc>,
-        unused_until: DateTime<Utc>,
+        session: Session,
+        supersede: bool,
         mut changed: impl FnMut(SessionId),
     ) {
-        for session in &mut self.0 {
-            if session.status() == SessionStatus::New {
-                session.mark_expired(now);
-                changed(session.id());
+        if supersede {
+            for kept in &mut self.0 {
+                if kept.bearer() == Bearer::Token && kept.status() == SessionStatus::New {
+                    kept.mark_expired(session.created_at());
+                    changed(kept.id());
+                }
             }
         }
         if self.0.len() >= MAX_SESSIONS {
@@ -219,7 +319,12 @@ impl Sessions {
                 }
             }
         }
-        let session = Session::open(id, digest, now, ends_at, unused_until);
         self.0.push(session);
     }
+}
+
+fn repeated_draws() -> Error {
+    Error::invalid_input(
+        "the random source gave a session id, token or link code already in use, three times over (S1, S2, L2): is it seeded the same way twice? Use SecureRandom in production",
+    )
 }

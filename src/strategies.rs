@@ -2,8 +2,8 @@
 //!
 //! Everything here produces only what the library itself can produce: inquiries are built
 //! by playing [`Timeline`]s through the public API (never an impossible state), and tokens
-//! are issued by inquiries, forged (well formed, issued by nobody) or taken from another
-//! inquiry.
+//! and link codes are issued by inquiries, forged (well formed, issued by nobody) or taken
+//! from another inquiry.
 //!
 //! ```
 //! use inquiry_lifecycle::strategies;
@@ -25,8 +25,8 @@ use proptest::collection::SizeRange;
 use proptest::prelude::*;
 
 use crate::{
-    Action, Error, Event, Events, Inquiry, Policy, PolicyBuilder, RandomSource, SeededRandom,
-    SessionId, SessionToken, Status,
+    Action, Error, Event, Events, Inquiry, LinkCode, Policy, PolicyBuilder, RandomSource,
+    SeededRandom, SessionId, SessionToken, Status,
 };
 
 /// Any status.
@@ -69,6 +69,7 @@ pub fn action() -> impl Strategy<Value = Action> {
         1 => Just(Action::Approve),
         1 => Just(Action::Decline),
         1 => Just(Action::Redact),
+        2 => Just(Action::Link),
     ]
 }
 
@@ -98,7 +99,8 @@ pub fn interval() -> impl Strategy<Value = TimeDelta> {
 /// ```
 pub fn policy() -> impl Strategy<Value = Policy> {
     let maybe = || prop::option::weighted(0.8, interval());
-    (maybe(), maybe(), maybe(), maybe()).prop_map(|(create, start, resume, ttl)| {
+    let intervals = (maybe(), maybe(), maybe(), maybe(), maybe());
+    intervals.prop_map(|(create, start, resume, ttl, link_ttl)| {
         let mut builder = Policy::builder();
         if let Some(interval) = create {
             builder = builder.expire_after_create(interval);
@@ -111,6 +113,9 @@ pub fn policy() -> impl Strategy<Value = Policy> {
         }
         if let Some(interval) = ttl {
             builder = builder.session_token_ttl(interval);
+        }
+        if let Some(interval) = link_ttl {
+            builder = builder.one_time_link_ttl(interval);
         }
         builder.build().unwrap_or_default()
     })
@@ -136,13 +141,14 @@ pub fn invalid_policy() -> impl Strategy<Value = PolicyBuilder> {
         (1i64..1_000).prop_map(|ms| TimeDelta::seconds(60) + TimeDelta::milliseconds(ms)),
         (3651i64..=100_000).prop_map(TimeDelta::days),
     ];
-    (bad, 0usize..4, policy()).prop_map(|(bad, field, base)| {
+    (bad, 0usize..5, policy()).prop_map(|(bad, field, base)| {
         let builder = base.to_builder();
         match field {
             0 => builder.expire_after_create(bad),
             1 => builder.expire_after_start(bad),
             2 => builder.expire_after_resume(bad),
-            _ => builder.session_token_ttl(bad),
+            3 => builder.session_token_ttl(bad),
+            _ => builder.one_time_link_ttl(bad),
         }
     })
 }
@@ -163,8 +169,13 @@ pub fn time_step() -> impl Strategy<Value = TimeDelta> {
 pub enum TokenChoice {
     /// No token.
     None,
-    /// The n-th token the inquiry issued so far, modulo how many there are (none if none).
+    /// The n-th session token the inquiry handed out so far (by start, resume or redeem),
+    /// modulo how many there are (no token if none). A token replaced since (S4b, L3) is
+    /// among them.
     Issued(usize),
+    /// The n-th link code the inquiry handed out, presented as a token (L4: it is not
+    /// one), modulo how many there are (no token if none).
+    Code(usize),
     /// A well-formed token no session issued.
     Forged,
     /// A token issued by another inquiry.
@@ -176,18 +187,46 @@ pub fn token_choice() -> impl Strategy<Value = TokenChoice> {
     prop_oneof![
         1 => Just(TokenChoice::None),
         4 => (0usize..8).prop_map(TokenChoice::Issued),
+        1 => (0usize..4).prop_map(TokenChoice::Code),
         1 => Just(TokenChoice::Forged),
         1 => Just(TokenChoice::Foreign),
+    ]
+}
+
+/// Which code a person redeems (L3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeChoice {
+    /// The n-th link code the inquiry handed out, modulo how many there are (a forged code
+    /// if none).
+    Issued(usize),
+    /// The n-th session token the inquiry handed out, presented as a code (L4: it is not
+    /// one), modulo how many there are (a forged code if none).
+    Token(usize),
+    /// A well-formed code no session issued.
+    Forged,
+    /// A code issued by another inquiry.
+    Foreign,
+}
+
+/// Any code choice, mostly issued ones.
+pub fn code_choice() -> impl Strategy<Value = CodeChoice> {
+    prop_oneof![
+        5 => (0usize..4).prop_map(CodeChoice::Issued),
+        1 => (0usize..8).prop_map(CodeChoice::Token),
+        1 => Just(CodeChoice::Forged),
+        1 => Just(CodeChoice::Foreign),
     ]
 }
 
 /// One step of a timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// An action of the transition table.
+    /// An action of the transition table, or link (L1).
     Act(Action),
     /// A person opens the flow.
     Access(TokenChoice),
+    /// A person redeems a one-time link's code (L3).
+    Redeem(CodeChoice),
     /// Apply whatever is due.
     Tick,
 }
@@ -197,6 +236,7 @@ pub fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         4 => action().prop_map(Step::Act),
         4 => token_choice().prop_map(Step::Access),
+        2 => code_choice().prop_map(Step::Redeem),
         1 => Just(Step::Tick),
     ]
 }
@@ -296,16 +336,28 @@ pub fn played() -> impl Strategy<Value = Player> {
     })
 }
 
-/// Plays steps on one inquiry and keeps what a test needs: every event, every token issued,
-/// a forged token and another inquiry's token.
+/// Plays steps on one inquiry and keeps what a test needs: every event, every token and
+/// link code handed out, forged ones and another inquiry's.
 #[derive(Debug)]
 pub struct Player {
     inquiry: Inquiry,
     random: SeededRandom,
     events: Vec<Event>,
     issued: Vec<(SessionId, SessionToken)>,
-    forged: SessionToken,
-    foreign: SessionToken,
+    codes: Vec<(SessionId, LinkCode)>,
+    forged: (SessionToken, LinkCode),
+    foreign: (SessionToken, LinkCode),
+}
+
+/// A token and a code that no session of any inquiry issued: well formed, naming a session
+/// id drawn from `seed`.
+fn forged(seed: u64) -> (SessionToken, LinkCode) {
+    let mut random = SeededRandom::new(seed);
+    let session = SessionId::generate(&mut random);
+    (
+        SessionToken::generate(session, &mut random),
+        LinkCode::generate(session, &mut random),
+    )
 }
 
 impl Player {
@@ -313,61 +365,67 @@ impl Player {
     pub fn new(policy: &Policy, seed: u64, start: DateTime<Utc>) -> Result<Player, Error> {
         let mut random = SeededRandom::new(seed);
         let (inquiry, events) = Inquiry::create(policy, start, &mut random)?;
+        // Another inquiry's token and code, handed out by it.
         let (mut other, _) = Inquiry::create(policy, start, &mut random)?;
-        let foreign = match other.start(start, &mut random) {
-            Ok(opened) => opened.token,
-            Err(_) => SessionToken::generate(&mut random),
-        };
-        let forged = SessionToken::generate(&mut SeededRandom::new(!seed));
+        let code = other.link(start, &mut random)?.code;
+        let token = other.start(start, &mut random)?.token;
         Ok(Player {
             inquiry,
             random,
             events: events.into_vec(),
             issued: Vec::new(),
-            forged,
-            foreign,
+            codes: Vec::new(),
+            forged: forged(!seed),
+            foreign: (token, code),
         })
     }
 
     /// Plays on from an inquiry obtained elsewhere (a loaded record, say), drawing from
-    /// `seed`; no token of it is known, so only forged and foreign tokens can be presented
-    /// until a start or resume issues one.
+    /// `seed`; no token or code of it is known, so only forged and foreign ones can be
+    /// presented until a start, resume, link or redeem hands one out.
     pub fn from_inquiry(inquiry: Inquiry, seed: u64) -> Player {
-        let mut random = SeededRandom::new(seed);
-        let foreign = SessionToken::generate(&mut random);
-        let forged = SessionToken::generate(&mut SeededRandom::new(!seed));
         Player {
             events: Vec::new(),
             inquiry,
-            random,
+            random: SeededRandom::new(seed),
             issued: Vec::new(),
-            forged,
-            foreign,
+            codes: Vec::new(),
+            forged: forged(!seed),
+            foreign: forged(seed),
         }
     }
 
-    /// The token a choice stands for, if any.
-    pub fn token(&self, choice: TokenChoice) -> Option<&SessionToken> {
+    /// The token a choice stands for, if any (a link code's text read as a token for
+    /// [`TokenChoice::Code`]).
+    pub fn token(&self, choice: TokenChoice) -> Option<SessionToken> {
         match choice {
             TokenChoice::None => None,
-            TokenChoice::Issued(n) => self.issued_at(n).map(|(_, token)| token),
-            TokenChoice::Forged => Some(&self.forged),
-            TokenChoice::Foreign => Some(&self.foreign),
+            TokenChoice::Issued(n) => nth(&self.issued, n).map(|(_, token)| token.clone()),
+            TokenChoice::Code(n) => nth(&self.codes, n)
+                .and_then(|(_, code)| SessionToken::parse(&code.expose_secret()).ok()),
+            TokenChoice::Forged => Some(self.forged.0.clone()),
+            TokenChoice::Foreign => Some(self.foreign.0.clone()),
         }
+    }
+
+    /// The code a choice stands for (a token's text read as a code for
+    /// [`CodeChoice::Token`]); a forged code where the inquiry handed out none.
+    pub fn code(&self, choice: CodeChoice) -> LinkCode {
+        let issued = match choice {
+            CodeChoice::Issued(n) => nth(&self.codes, n).map(|(_, code)| code.clone()),
+            CodeChoice::Token(n) => nth(&self.issued, n)
+                .and_then(|(_, token)| LinkCode::parse(&token.expose_secret()).ok()),
+            CodeChoice::Forged => None,
+            CodeChoice::Foreign => Some(self.foreign.1.clone()),
+        };
+        issued.unwrap_or_else(|| self.forged.1.clone())
     }
 
     /// The session an issued-token choice stands for; `None` for every other choice.
     pub fn session_of(&self, choice: TokenChoice) -> Option<SessionId> {
         match choice {
-            TokenChoice::Issued(n) => self.issued_at(n).map(|(id, _)| *id),
+            TokenChoice::Issued(n) => nth(&self.issued, n).map(|(id, _)| *id),
             _ => None,
-        }
-    }
-
-    fn issued_at(&self, n: usize) -> Option<&(SessionId, SessionToken)> {
-        match self.issued.len() {
-            0 => None,
-            len => self.issued.get(n % len),
         }
     }
 
@@ -378,11 +436,18 @@ impl Player {
                 let random: &mut dyn RandomSource = &mut self.random;
                 let outcome = self.inquiry.act(action, now, random)?;
                 self.issued.extend(outcome.opened);
+                self.codes.extend(outcome.linked);
                 outcome.events
             }
             Step::Access(choice) => {
-                let token = self.token(choice).cloned();
+                let token = self.token(choice);
                 self.inquiry.access(token.as_ref(), now)?.events
+            }
+            Step::Redeem(choice) => {
+                let code = self.code(choice);
+                let opened = self.inquiry.redeem(&code, now, &mut self.random)?;
+                self.issued.push((opened.session_id, opened.token));
+                opened.events
             }
             Step::Tick => self.inquiry.apply_due(now),
         };
@@ -405,8 +470,22 @@ impl Player {
         &self.events
     }
 
-    /// Every session opened so far with its token, oldest first.
+    /// Every session token handed out so far with its session, oldest first (a session
+    /// given a fresh token appears once per token).
     pub fn issued(&self) -> &[(SessionId, SessionToken)] {
         &self.issued
+    }
+
+    /// Every link code handed out so far with its session, oldest first.
+    pub fn codes(&self) -> &[(SessionId, LinkCode)] {
+        &self.codes
+    }
+}
+
+/// The n-th of `list`, modulo its length; `None` if it is empty.
+fn nth<T>(list: &[T], n: usize) -> Option<&T> {
+    match list.len() {
+        0 => None,
+        len => list.get(n % len),
     }
 }

@@ -1,12 +1,12 @@
-//! Heap use, counted by an instrumented global allocator: a refused access allocates
-//! nothing, and the memory an inquiry takes in the in-memory store is bounded.
+//! Heap use, counted by an instrumented global allocator: a refused access or redemption
+//! allocates nothing, and the memory an inquiry takes in the in-memory store is bounded.
 //! One test function, so that no other test thread allocates while it counts.
 
 use std::alloc::System;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use inquiry_lifecycle::store::{InquiryStore, MemoryStore};
-use inquiry_lifecycle::{ErrorCode, Inquiry, Policy, SeededRandom, SessionToken};
+use inquiry_lifecycle::{ErrorCode, Inquiry, LinkCode, Policy, SeededRandom, SessionToken};
 use pollster::block_on;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -32,22 +32,29 @@ fn allocations<T>(f: impl FnOnce() -> T) -> (usize, T) {
 
 fn refused_access_allocates_nothing() {
     let mut random = SeededRandom::new(1);
-    let forged = SessionToken::generate(&mut SeededRandom::new(2));
-    let (mut pending, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
-    let first = pending.start(minutes(1), &mut random).unwrap();
-    let _second = pending.resume(minutes(2), &mut random).unwrap(); // supersedes the first
+    let forged = common::forged_token();
+    let short = Policy::builder()
+        .session_token_ttl(TimeDelta::minutes(1))
+        .build()
+        .unwrap();
+    let (mut pending, _) = Inquiry::create(&short, t0(), &mut random).unwrap();
+    let first = pending.start(minutes(1), &mut random).unwrap(); // unused: ends at 2m (S5)
     let (mut finished, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let _ = finished.approve(minutes(1)).unwrap();
     let (mut redacted, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
     let _ = redacted.redact(minutes(1)).unwrap();
     let (mut expired, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+    let (mut replaced, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+    let first_of_replaced = replaced.start(minutes(1), &mut random).unwrap();
+    // S4b: the resume gives the unused session a fresh token; the first stops working.
+    let _ = replaced.resume(minutes(2), &mut random).unwrap();
 
     let cases: [(
         &mut Inquiry,
         Option<&SessionToken>,
         DateTime<Utc>,
         ErrorCode,
-    ); 6] = [
+    ); 7] = [
         (
             &mut pending.clone(),
             None,
@@ -65,6 +72,12 @@ fn refused_access_allocates_nothing() {
             Some(&first.token),
             minutes(3),
             ErrorCode::SessionExpired,
+        ),
+        (
+            &mut replaced,
+            Some(&first_of_replaced.token),
+            minutes(3),
+            ErrorCode::InvalidToken,
         ),
         (
             &mut finished,
@@ -86,6 +99,64 @@ fn refused_access_allocates_nothing() {
         assert_eq!(
             count, 0,
             "a refused access ({code}) allocated {count} times"
+        );
+    }
+}
+
+fn refused_redemption_allocates_nothing() {
+    let mut random = SeededRandom::new(4);
+    let short = Policy::builder()
+        .one_time_link_ttl(TimeDelta::minutes(10))
+        .build()
+        .unwrap();
+    let (mut inquiry, _) = Inquiry::create(&short, t0(), &mut random).unwrap();
+    let used = inquiry.link(minutes(1), &mut random).unwrap();
+    let _ = inquiry.redeem(&used.code, minutes(2), &mut random).unwrap();
+    let unredeemed = inquiry.link(minutes(3), &mut random).unwrap();
+    let started = inquiry.start(minutes(4), &mut random).unwrap();
+    let token_as_code = LinkCode::parse(&started.token.expose_secret()).unwrap();
+    let forged = LinkCode::parse(&common::forged_token().expose_secret()).unwrap();
+    let (mut approved, _) = Inquiry::create(&short, t0(), &mut random).unwrap();
+    let approved_code = approved.link(minutes(1), &mut random).unwrap().code;
+    let _ = approved.approve(minutes(2)).unwrap();
+    let cases: [(&mut Inquiry, &LinkCode, DateTime<Utc>, ErrorCode); 5] = [
+        (
+            &mut inquiry.clone(),
+            &used.code,
+            minutes(7),
+            ErrorCode::LinkUsed,
+        ),
+        (
+            &mut inquiry.clone(),
+            &unredeemed.code,
+            minutes(13),
+            ErrorCode::SessionExpired,
+        ),
+        (
+            &mut inquiry.clone(),
+            &token_as_code,
+            minutes(5),
+            ErrorCode::InvalidToken,
+        ),
+        (
+            &mut inquiry.clone(),
+            &forged,
+            minutes(5),
+            ErrorCode::InvalidToken,
+        ),
+        (
+            &mut approved,
+            &approved_code,
+            minutes(5),
+            ErrorCode::InquiryFinished,
+        ),
+    ];
+    for (inquiry, code, now, expected) in cases {
+        let (count, result) = allocations(|| inquiry.redeem(code, now, &mut random).map(|_| ()));
+        assert_eq!(result.unwrap_err().code(), expected);
+        assert_eq!(
+            count, 0,
+            "a refused redemption ({expected}) allocated {count} times"
         );
     }
 }
@@ -143,6 +214,7 @@ fn loading_a_record_of_300000_sessions_is_bounded() {
 #[test]
 fn heap_use() {
     refused_access_allocates_nothing();
+    refused_redemption_allocates_nothing();
     memory_per_inquiry_in_the_memory_store();
     loading_a_record_of_300000_sessions_is_bounded();
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use inquiry_lifecycle::conformance::{
     check, compare, minimize, CheckFailure, Library, Lifecycle, Observed,
 };
-use inquiry_lifecycle::strategies::{Step, TimedStep, Timeline, TokenChoice};
+use inquiry_lifecycle::strategies::{CodeChoice, Step, TimedStep, Timeline, TokenChoice};
 use inquiry_lifecycle::{Action, ErrorCode, EventName, Policy, Status};
 use proptest::test_runner::Config;
 
@@ -47,6 +47,14 @@ impl Lifecycle for ResumesCompleted {
         now: DateTime<Utc>,
     ) -> Result<Vec<EventName>, ErrorCode> {
         self.library.access(token, now)
+    }
+
+    fn redeem(
+        &mut self,
+        code: CodeChoice,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventName>, ErrorCode> {
+        self.library.redeem(code, now)
     }
 
     fn apply_due(&mut self, now: DateTime<Utc>) -> Vec<EventName> {

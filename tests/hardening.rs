@@ -423,7 +423,9 @@ fn a_random_source_that_repeats_itself_is_refused_not_written() {
     }
     let (mut same_ids, _) = created();
     let mut source = SameIds(0);
-    let _ = same_ids.resume(min(1), &mut source).unwrap();
+    let first = same_ids.resume(min(1), &mut source).unwrap();
+    // Used, so that the next resume opens a session instead of reusing this one (S4b).
+    let _ = same_ids.access(Some(&first.token), min(1)).unwrap();
     let before = snapshot(&same_ids);
     let refused = same_ids.resume(min(2), &mut source).unwrap_err();
     assert!(refused.to_string().contains("already in use"), "{refused}");
@@ -432,8 +434,15 @@ fn a_random_source_that_repeats_itself_is_refused_not_written() {
     // it draws again, and the record keeps distinct ids and loads.
     let (mut twice, _) = created();
     let first = twice.resume(min(1), &mut SeededRandom::new(5)).unwrap();
+    let _ = twice.access(Some(&first.token), min(1)).unwrap();
     let second = twice.resume(min(2), &mut SeededRandom::new(5)).unwrap();
     assert_ne!(first.session_id, second.session_id);
     assert_ne!(first.token, second.token);
+    assert_eq!(reload(&twice).unwrap(), twice);
+    // S4b and L3 draw only a token for a kept session; a repeat of its current one is
+    // drawn again, so the fresh token always differs from the one it replaces.
+    let third = twice.resume(min(3), &mut SeededRandom::new(5)).unwrap();
+    assert_eq!(third.session_id, second.session_id);
+    assert_ne!(third.token, second.token);
     assert_eq!(reload(&twice).unwrap(), twice);
 }

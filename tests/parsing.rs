@@ -86,21 +86,71 @@ fn ids_redraw_values_that_would_bias_the_alphabet() {
 
 #[test]
 fn tokens_parse_back_compare_by_value_and_never_show() {
-    let token = SessionToken::generate(&mut SeededRandom::new(5));
+    let session = SessionId::parse("iqse_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    let token = SessionToken::generate(session, &mut SeededRandom::new(5));
     let text = token.expose_secret();
+    // S2 (revision 2): the selector, a dot, the verifier.
+    assert_eq!(text.len(), 73);
+    assert!(text.starts_with("iqse_AAAAAAAAAAAAAAAAAAAAAAAA."));
     let parsed = SessionToken::parse(&text).unwrap();
     assert_eq!(parsed, token);
-    assert_ne!(parsed, SessionToken::generate(&mut SeededRandom::new(6)));
-    assert_eq!(format!("{token:?}"), "SessionToken(<redacted>)");
+    assert_eq!(parsed.session(), Some(session));
+    let other = SessionToken::generate(session, &mut SeededRandom::new(6));
+    assert_ne!(parsed, other);
+    assert_eq!(
+        format!("{token:?}"),
+        "SessionToken(iqse_AAAAAAAAAAAAAAAAAAAAAAAA.<redacted>)"
+    );
     let digest = token.digest();
     assert!(digest.matches(&parsed));
-    assert!(!digest.matches(&SessionToken::generate(&mut SeededRandom::new(6))));
+    assert!(!digest.matches(&other));
     let shown = format!("{digest:?}");
     assert!(
         shown.starts_with("TokenDigest(") && shown.ends_with("…)"),
         "{shown}"
     );
     assert!(!shown.contains(text.as_str()));
+    // The same verifier under another selector is another token.
+    let verifier = text.split_once('.').unwrap().1;
+    let moved = SessionToken::parse(&format!("iqse_BBBBBBBBBBBBBBBBBBBBBBBB.{verifier}")).unwrap();
+    assert_ne!(moved, token);
+    // Revision 1's form, the verifier alone, still parses, with no selector.
+    let bare = SessionToken::parse(verifier).unwrap();
+    assert_eq!(bare.session(), None);
+    assert_eq!(format!("{bare:?}"), "SessionToken(<redacted>)");
+    assert_eq!(bare.expose_secret().as_str(), verifier);
+    assert!(digest.matches(&bare), "the digest is of the verifier alone");
+}
+
+#[test]
+fn malformed_tokens_and_codes_are_refused_without_repeating_them() {
+    let good = "iqse_AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert!(SessionToken::parse(good).is_ok());
+    assert!(LinkCode::parse(good).is_ok());
+    for bad in [
+        "",
+        ".",
+        "iqse_AAAAAAAAAAAAAAAAAAAAAAAA.",
+        "iqse_AAAAAAAAAAAAAAAAAAAAAAAA.AAAA",
+        "inq_AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "iqse_AAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "iqse_AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA!",
+        "iqse_AAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.AAAA",
+        "iqse_AAAAAAAAAAAAAAAAAAAAAAAA..AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
+        let token = SessionToken::parse(bad).unwrap_err();
+        let code = LinkCode::parse(bad).unwrap_err();
+        assert_eq!(token.code(), ErrorCode::InvalidInput, "{bad:?}");
+        assert!(
+            token.to_string().contains("malformed session token"),
+            "{token}"
+        );
+        assert!(code.to_string().contains("malformed link code"), "{code}");
+        if !bad.is_empty() && bad != "." {
+            assert!(!token.to_string().contains(bad), "{token}");
+            assert!(!code.to_string().contains(bad), "{code}");
+        }
+    }
 }
 
 #[test]

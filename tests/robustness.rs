@@ -81,10 +81,15 @@ proptest! {
         mutations in prop::collection::vec(mutation(), 1..3),
     ) {
         let mut random = SeededRandom::new(seed);
+        let session = SessionId::generate(&mut random);
+        let token = SessionToken::generate(session, &mut random).expose_secret().to_string();
         let valid = [
             InquiryId::generate(&mut random).to_string(),
-            SessionId::generate(&mut random).to_string(),
-            SessionToken::generate(&mut random).expose_secret().to_string(),
+            session.to_string(),
+            // Revision 1's form: the verifier alone.
+            token.split_once('.').map(|(_, verifier)| verifier.to_owned()).unwrap_or_default(),
+            token,
+            LinkCode::generate(session, &mut random).expose_secret().to_string(),
         ];
         for text in valid.iter().map(|v| mutate(v, &mutations)).chain([arbitrary]) {
             if let Ok(id) = InquiryId::parse(&text) { prop_assert_eq!(id.to_string(), text.clone()); }
@@ -93,9 +98,14 @@ proptest! {
                 let shown = token.expose_secret();
                 prop_assert_eq!(shown.as_str(), text.as_str());
             }
+            if let Ok(code) = LinkCode::parse(&text) {
+                let shown = code.expose_secret();
+                prop_assert_eq!(shown.as_str(), text.as_str());
+            }
             invalid_input(InquiryId::parse(&text))?;
             invalid_input(SessionId::parse(&text))?;
             invalid_input(SessionToken::parse(&text))?;
+            invalid_input(LinkCode::parse(&text))?;
         }
     }
 }
@@ -165,6 +175,71 @@ proptest! {
             } else {
                 let text = serde_json::to_string(&inquiry).unwrap();
                 prop_assert_eq!(&Inquiry::from_json(&text).unwrap(), &inquiry);
+            }
+        }
+        for (_, code) in player.codes() {
+            let before = inquiry.clone();
+            if inquiry.redeem(code, now, &mut random).is_err() {
+                prop_assert_eq!(&inquiry, &before);
+            } else {
+                let text = serde_json::to_string(&inquiry).unwrap();
+                prop_assert_eq!(&Inquiry::from_json(&text).unwrap(), &inquiry);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(20_000))]
+
+    /// Hostile link codes and tokens (L2, L4, S2): the secrets an inquiry handed out,
+    /// mutated, and arbitrary text, presented to `redeem` and `access` at any time. Each
+    /// either is refused with a typed error, changing nothing, or is exactly a secret the
+    /// inquiry handed out (a mutation can leave the text as it was).
+    #[test]
+    fn hostile_link_codes_and_tokens(
+        player in strategies::played(),
+        which in any::<prop::sample::Index>(),
+        mutations in prop::collection::vec(mutation(), 1..3),
+        arbitrary in "\\PC{0,80}",
+        later in -3_600i64..200_000,
+    ) {
+        let handed: Vec<String> = player
+            .codes()
+            .iter()
+            .map(|(_, code)| code.expose_secret().to_string())
+            .chain(player.issued().iter().map(|(_, token)| token.expose_secret().to_string()))
+            .collect();
+        let original = if handed.is_empty() { String::new() } else { which.get(&handed).clone() };
+        let now = player.inquiry().updated_at() + chrono::TimeDelta::seconds(later);
+        let mut random = SeededRandom::new(3);
+        for text in [mutate(&original, &mutations), arbitrary] {
+            let mut inquiry = player.inquiry().clone();
+            match LinkCode::parse(&text) {
+                Err(error) => prop_assert_eq!(error.code(), ErrorCode::InvalidInput),
+                Ok(code) => match inquiry.redeem(&code, now, &mut random) {
+                    Err(error) => {
+                        prop_assert_ne!(error.code(), ErrorCode::InvalidInput);
+                        prop_assert_eq!(&inquiry, player.inquiry());
+                        prop_assert!(!error.to_string().contains(text.as_str()));
+                    }
+                    Ok(_) => prop_assert!(player.codes().iter().any(|(_, c)| *c == code)),
+                },
+            }
+            let mut inquiry = player.inquiry().clone();
+            if let Ok(token) = SessionToken::parse(&text) {
+                match inquiry.access(Some(&token), now) {
+                    Err(error) => {
+                        prop_assert_eq!(&inquiry, player.inquiry());
+                        prop_assert!(!error.to_string().contains(text.as_str()));
+                    }
+                    Ok(granted) => {
+                        let issued = player.issued().iter().any(|(_, t)| *t == token);
+                        // Granted with a token only if the inquiry handed it out; a
+                        // created inquiry opens without one, but never with a wrong one (A1).
+                        prop_assert!(issued, "granted {:?} to a token it never handed out", granted);
+                    }
+                }
             }
         }
     }

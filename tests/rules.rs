@@ -398,7 +398,11 @@ fn s2_tokens_are_256_bits_digest_only_and_never_shown() {
     let (mut inquiry, mut random) = created();
     let opened = inquiry.start(min(1), &mut random).unwrap();
     let text = opened.token.expose_secret();
-    assert_eq!(text.len(), 43, "32 bytes, base64url");
+    assert_eq!(
+        text.len(),
+        73,
+        "the session id, a dot, 32 bytes in base64url"
+    );
     let stored = snapshot(&inquiry);
     assert!(!stored.contains(text.as_str()));
     assert!(stored.contains("token_digest"));
@@ -410,36 +414,162 @@ fn s2_tokens_are_256_bits_digest_only_and_never_shown() {
 #[test]
 fn s2_two_tokens_from_a_secure_source_differ() {
     let mut random = SecureRandom::from_os().unwrap();
-    let a = SessionToken::generate(&mut random);
-    let b = SessionToken::generate(&mut random);
+    let session = SessionId::generate(&mut random);
+    let a = SessionToken::generate(session, &mut random);
+    let b = SessionToken::generate(session, &mut random);
     assert_ne!(a, b);
 }
 
 #[test]
-fn s3_s4_a_new_session_supersedes_unused_ones_but_not_active_ones() {
+fn s4a_start_supersedes_unused_token_sessions_but_not_active_or_link_ones() {
     let (mut inquiry, mut random) = created();
-    let first = inquiry.start(min(1), &mut random).unwrap();
-    let _ = inquiry.access(Some(&first.token), min(2)).unwrap();
+    let active = inquiry.resume(min(1), &mut random).unwrap();
+    let _ = inquiry.access(Some(&active.token), min(2)).unwrap();
     let unused = inquiry.resume(min(3), &mut random).unwrap();
-    let third = inquiry.resume(min(4), &mut random).unwrap();
+    let linked = inquiry.link(min(4), &mut random).unwrap();
+    let started = inquiry.start(min(5), &mut random).unwrap();
     assert_eq!(
-        names(&third.events),
+        names(&started.events),
         [
-            EventName::InquiryResumed,
+            EventName::InquiryStarted,
             EventName::SessionExpired,
             EventName::SessionCreated
         ]
     );
-    assert_eq!(third.events[1].session_id, Some(unused.session_id));
+    assert_eq!(started.events[1].session_id, Some(unused.session_id));
+    assert_eq!(inquiry.sessions()[1].expired_at(), Some(min(5)));
     assert_eq!(
         inquiry
-            .access(Some(&unused.token), min(5))
+            .access(Some(&unused.token), min(6))
             .unwrap_err()
             .code(),
         ErrorCode::SessionExpired
     );
-    let _ = inquiry.access(Some(&first.token), min(5)).unwrap();
-    let _ = inquiry.access(Some(&third.token), min(5)).unwrap();
+    let _ = inquiry.access(Some(&active.token), min(6)).unwrap();
+    let _ = inquiry.access(Some(&started.token), min(6)).unwrap();
+    let redeemed = inquiry.redeem(&linked.code, min(7), &mut random).unwrap();
+    assert_eq!(
+        redeemed.session_id, linked.session_id,
+        "L1: S4a spares links"
+    );
+}
+
+#[test]
+fn s4b_resume_gives_an_unused_live_token_session_a_fresh_token() {
+    let policy = Policy::builder()
+        .session_token_ttl(TimeDelta::minutes(10))
+        .expire_after_start(TimeDelta::minutes(18))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    let started = inquiry.start(min(0), &mut random).unwrap();
+    assert_eq!(inquiry.sessions()[0].expires_at(), min(10));
+    let revision = inquiry.revision();
+    let resumed = inquiry.resume(min(5), &mut random).unwrap();
+    // Same session, no session event; inquiry.resumed names it.
+    assert_eq!(resumed.session_id, started.session_id);
+    assert_eq!(names(&resumed.events), [EventName::InquiryResumed]);
+    assert_eq!(resumed.events[0].session_id, Some(started.session_id));
+    assert_eq!(inquiry.sessions().len(), 1);
+    assert_eq!(inquiry.revision(), revision + 1);
+    // The unused-token TTL restarts from the fresh token (5 + 10 = 15m)...
+    assert_eq!(inquiry.sessions()[0].expires_at(), min(15));
+    // ...but never runs past the session's end (the deadline when it opened: 18m).
+    let again = inquiry.resume(min(12), &mut random).unwrap();
+    assert_eq!(again.session_id, started.session_id);
+    assert_eq!(inquiry.sessions()[0].expires_at(), min(18));
+    // Only the newest token works; older ones are invalid_token (S2: verifier first).
+    for old in [&started.token, &resumed.token] {
+        let refused = inquiry.access(Some(old), min(13)).unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidToken);
+    }
+    let granted = inquiry.access(Some(&again.token), min(13)).unwrap();
+    assert_eq!(names(&granted.events), [EventName::SessionStarted]);
+    // Now active: the next resume opens a new session.
+    let fresh = inquiry.resume(min(14), &mut random).unwrap();
+    assert_ne!(fresh.session_id, started.session_id);
+    assert_eq!(
+        names(&fresh.events),
+        [EventName::InquiryResumed, EventName::SessionCreated]
+    );
+    assert_eq!(fresh.events[0].session_id, None);
+}
+
+#[test]
+fn s4b_a_replaced_token_stays_invalid_after_its_session_ended() {
+    let (mut inquiry, mut random) = created();
+    let first = inquiry.start(min(1), &mut random).unwrap();
+    let second = inquiry.resume(min(2), &mut random).unwrap();
+    let _ = inquiry.expire(min(4)).unwrap();
+    let _ = inquiry.resume(min(5), &mut random).unwrap();
+    // The session ended with the expiry; its replaced token is still not its token.
+    assert_eq!(
+        inquiry
+            .access(Some(&first.token), min(6))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    assert_eq!(
+        inquiry
+            .access(Some(&second.token), min(6))
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionExpired
+    );
+}
+
+#[test]
+fn s4b_resume_from_expired_and_link_sessions_always_open_a_new_session() {
+    let (mut inquiry, mut random) = created();
+    let linked = inquiry.link(min(1), &mut random).unwrap();
+    let resumed = inquiry.resume(min(2), &mut random).unwrap();
+    assert_ne!(
+        resumed.session_id, linked.session_id,
+        "links are never reused"
+    );
+    assert_eq!(
+        names(&resumed.events),
+        [EventName::InquiryResumed, EventName::SessionCreated]
+    );
+    let _ = inquiry.expire(min(3)).unwrap();
+    let after = inquiry.resume(min(4), &mut random).unwrap();
+    assert_ne!(
+        after.session_id, resumed.session_id,
+        "T7 opens a new session"
+    );
+    assert_eq!(inquiry.status(), Status::Pending);
+}
+
+#[test]
+fn s2_a_token_is_found_by_its_selector_and_checked_once() {
+    let (mut inquiry, mut random) = created();
+    let mut tokens = Vec::new();
+    for i in 0..25 {
+        let opened = inquiry.resume(min(i), &mut random).unwrap();
+        let _ = inquiry.access(Some(&opened.token), min(i)).unwrap();
+        tokens.push(opened);
+    }
+    // Every token names its own session.
+    for opened in &tokens {
+        assert_eq!(opened.token.session(), Some(opened.session_id));
+    }
+    // A token's verifier under another kept session's selector opens nothing.
+    let verifier = tokens[3].token.expose_secret();
+    let verifier = verifier.split_once('.').unwrap().1;
+    let moved = SessionToken::parse(&format!("{}.{verifier}", tokens[4].session_id)).unwrap();
+    assert_eq!(
+        inquiry.access(Some(&moved), min(30)).unwrap_err().code(),
+        ErrorCode::InvalidToken
+    );
+    // Without a selector, a token of this revision matches no session: only sessions
+    // opened by version 0.1 are compared with bare verifiers (tests/compat.rs).
+    let bare = SessionToken::parse(verifier).unwrap();
+    assert_eq!(
+        inquiry.access(Some(&bare), min(30)).unwrap_err().code(),
+        ErrorCode::InvalidToken
+    );
+    let _ = inquiry.access(Some(&tokens[3].token), min(30)).unwrap();
 }
 
 #[test]
@@ -538,17 +668,22 @@ fn s7_at_most_25_records_the_oldest_live_session_goes_when_all_are_live() {
 
 #[test]
 fn s7_the_oldest_expired_record_is_dropped_first() {
-    let (mut inquiry, mut random) = created();
+    // A one-minute token TTL: each unused session times out before the next resume, which
+    // then opens a new one (S4b reuses only a live one): 24 expired, 1 new.
+    let policy = Policy::builder()
+        .session_token_ttl(TimeDelta::minutes(1))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
     let mut tokens = Vec::new();
     for i in 0..25 {
-        // Each unused session is superseded by the next (S4): 24 expired, 1 new.
-        tokens.push(inquiry.resume(min(i), &mut random).unwrap().token);
+        tokens.push(inquiry.resume(min(2 * i), &mut random).unwrap().token);
     }
-    let _ = inquiry.resume(min(30), &mut random).unwrap();
+    let _ = inquiry.resume(min(60), &mut random).unwrap();
     assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
     assert_eq!(
         inquiry
-            .access(Some(&tokens[0]), min(31))
+            .access(Some(&tokens[0]), min(61))
             .unwrap_err()
             .code(),
         ErrorCode::InvalidToken
@@ -580,7 +715,7 @@ fn access_table_created_opens_by_link_pending_needs_a_token() {
 #[test]
 fn access_table_expired_finished_and_redacted_refuse_every_token() {
     let mut random = random();
-    let forged = SessionToken::generate(&mut SeededRandom::new(999));
+    let forged = forged_token();
     let cases = [
         (Action::Expire, ErrorCode::InquiryExpired),
         (Action::Complete, ErrorCode::InquiryFinished),
@@ -600,7 +735,7 @@ fn access_table_expired_finished_and_redacted_refuse_every_token() {
 #[test]
 fn a1_a_wrong_token_is_never_ignored_even_by_link() {
     let (mut inquiry, _) = created();
-    let forged = SessionToken::generate(&mut SeededRandom::new(999));
+    let forged = forged_token();
     let refused = inquiry.access(Some(&forged), min(1)).unwrap_err();
     assert_eq!(refused.code(), ErrorCode::InvalidToken);
 }
@@ -686,10 +821,12 @@ fn v3_each_changing_call_bumps_the_revision_by_exactly_one() {
     let (mut inquiry, mut random) = created();
     let _ = inquiry.start(min(1), &mut random).unwrap();
     assert_eq!(inquiry.revision(), 2);
-    let _ = inquiry.resume(min(2), &mut random).unwrap(); // three events
+    let _ = inquiry.resume(min(2), &mut random).unwrap(); // S4b: a fresh token, one event
     assert_eq!(inquiry.revision(), 3);
-    let _ = inquiry.start(min(3), &mut random).unwrap_err();
-    assert_eq!(inquiry.revision(), 3);
+    let _ = inquiry.expire(min(3)).unwrap(); // two events: expired, and its session
+    assert_eq!(inquiry.revision(), 4);
+    let _ = inquiry.start(min(4), &mut random).unwrap_err();
+    assert_eq!(inquiry.revision(), 4);
 }
 
 // ----- errors and ids -----------------------------------------------------------------------
@@ -712,6 +849,7 @@ fn error_codes_and_http_statuses_are_the_rule_books() {
             ("session_required", 401),
             ("invalid_token", 401),
             ("session_expired", 401),
+            ("link_used", 410),
             ("invalid_input", 422),
         ]
     );
@@ -805,11 +943,299 @@ fn a_malformed_id_is_quoted_in_the_message_cut_to_40_characters() {
 }
 
 #[test]
-fn s4_a_superseded_session_records_when_it_expired() {
+fn s4a_a_superseded_session_records_when_it_expired() {
     let (mut inquiry, mut random) = created();
-    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let _ = inquiry.resume(min(1), &mut random).unwrap();
     assert_eq!(inquiry.sessions()[0].expired_at(), None);
-    let _ = inquiry.resume(min(2), &mut random).unwrap();
+    let _ = inquiry.start(min(2), &mut random).unwrap();
     assert_eq!(inquiry.sessions()[0].expired_at(), Some(min(2)));
     assert_eq!(inquiry.sessions()[0].status(), SessionStatus::Expired);
+}
+
+// ----- one-time links -------------------------------------------------------------------------
+
+#[test]
+fn l1_a_link_opens_a_session_on_created_and_pending_and_changes_nothing_else() {
+    for pending in [false, true] {
+        let (mut inquiry, mut random) = created();
+        if pending {
+            let _ = inquiry.start(min(1), &mut random).unwrap();
+        }
+        let (status, deadline, revision) =
+            (inquiry.status(), inquiry.deadline(), inquiry.revision());
+        let others: Vec<_> = inquiry.sessions().to_vec();
+        let linked = inquiry.link(min(2), &mut random).unwrap();
+        assert_eq!(names(&linked.events), [EventName::SessionCreated]);
+        assert_eq!(linked.events[0].session_id, Some(linked.session_id));
+        assert_eq!(inquiry.status(), status);
+        assert_eq!(inquiry.deadline(), deadline);
+        assert_eq!(inquiry.revision(), revision + 1);
+        assert_eq!(&inquiry.sessions()[..others.len()], &others[..]);
+        let session = inquiry.sessions().last().unwrap();
+        assert_eq!(session.bearer(), Bearer::Link);
+        assert_eq!(session.status(), SessionStatus::New);
+        assert_eq!(linked.code.session(), Some(linked.session_id));
+        // The code is kept only as a digest (L2).
+        let text = linked.code.expose_secret();
+        assert!(!snapshot(&inquiry).contains(text.as_str()));
+        assert!(!format!("{linked:?}").contains(text.as_str()));
+    }
+}
+
+#[test]
+fn l1_link_is_refused_on_expired_finished_and_redacted_inquiries() {
+    let cases = [
+        (Action::Expire, ErrorCode::InquiryExpired),
+        (Action::Approve, ErrorCode::InvalidTransition),
+        (Action::MarkForReview, ErrorCode::InvalidTransition),
+        (Action::Redact, ErrorCode::Redacted),
+    ];
+    for (end, code) in cases {
+        let (mut inquiry, mut random) = created();
+        let _ = inquiry.act(end, min(1), &mut random).unwrap();
+        let before = snapshot(&inquiry);
+        let refused = inquiry.link(min(2), &mut random).unwrap_err();
+        assert_eq!(refused.code(), code, "after {end}");
+        assert_eq!(snapshot(&inquiry), before, "E8");
+    }
+    // Expired by its deadline, unnoticed: the message says to resume first.
+    let (mut inquiry, mut random) = created();
+    let refused = inquiry.link(hours(25), &mut random).unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InquiryExpired);
+    assert!(refused.to_string().contains("resume it first"), "{refused}");
+    let completed = {
+        let (mut inquiry, mut random) = created();
+        let _ = inquiry.start(min(1), &mut random).unwrap();
+        let _ = inquiry.complete(min(2)).unwrap();
+        inquiry.link(min(3), &mut random).unwrap_err().to_string()
+    };
+    assert!(
+        completed.contains("applies only to created or pending inquiries (L1)"),
+        "{completed}"
+    );
+}
+
+#[test]
+fn l2_an_unredeemed_link_ends_at_its_ttl_or_its_sessions_end() {
+    let policy = Policy::builder()
+        .one_time_link_ttl(TimeDelta::minutes(30))
+        .expire_after_create(TimeDelta::hours(2))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    let linked = inquiry.link(min(10), &mut random).unwrap();
+    assert_eq!(inquiry.next_due(), Some(min(40)));
+    assert_eq!(
+        inquiry
+            .redeem(&linked.code, min(40), &mut random)
+            .unwrap_err()
+            .code(),
+        ErrorCode::SessionExpired
+    );
+    let due = inquiry.apply_due(min(40));
+    assert_eq!(names(&due), [EventName::SessionExpired]);
+    assert_eq!(due[0].session_id, Some(linked.session_id));
+    // A link whose TTL outlasts the deadline ends with the session, at the deadline.
+    let late = inquiry.link(min(100), &mut random).unwrap();
+    assert_eq!(inquiry.sessions().last().unwrap().expires_at(), hours(2));
+    let refused = inquiry
+        .redeem(&late.code, hours(2), &mut random)
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        ErrorCode::InquiryExpired,
+        "the row answers first"
+    );
+}
+
+#[test]
+fn l3_redeeming_hands_out_a_fresh_token_each_time_within_the_grace() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let linked = inquiry.link(min(2), &mut random).unwrap();
+    let (status, deadline) = (inquiry.status(), inquiry.deadline());
+    let first = inquiry.redeem(&linked.code, min(3), &mut random).unwrap();
+    assert_eq!(first.session_id, linked.session_id);
+    assert_eq!(names(&first.events), [EventName::SessionStarted]);
+    assert_eq!(
+        inquiry.sessions().last().unwrap().status(),
+        SessionStatus::Active
+    );
+    assert_eq!((inquiry.status(), inquiry.deadline()), (status, deadline));
+    let _ = inquiry.access(Some(&first.token), min(4)).unwrap();
+    // A reload within the grace: a fresh token, no event, one more revision (V1), and the
+    // change recorded at the call's time (E6).
+    let revision = inquiry.revision();
+    let again = inquiry
+        .redeem(&linked.code, min(3) + TimeDelta::seconds(299), &mut random)
+        .unwrap();
+    assert!(again.events.is_empty());
+    assert_eq!(inquiry.revision(), revision + 1);
+    assert_eq!(inquiry.updated_at(), min(3) + TimeDelta::seconds(299));
+    assert_eq!(
+        inquiry
+            .access(Some(&first.token), min(9))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken,
+        "the previous token from the link stops working"
+    );
+    let _ = inquiry.access(Some(&again.token), min(9)).unwrap();
+    // At first redemption + 5 minutes, the link is used up; its last token still works.
+    let before = snapshot(&inquiry);
+    let used = inquiry
+        .redeem(&linked.code, min(8), &mut random)
+        .unwrap_err();
+    assert_eq!(used.code(), ErrorCode::LinkUsed);
+    assert_eq!(used.http_status(), 410);
+    assert!(used.to_string().contains("(L3, L4)"), "{used}");
+    assert_eq!(snapshot(&inquiry), before, "E8");
+    let _ = inquiry.access(Some(&again.token), min(10)).unwrap();
+}
+
+#[test]
+fn l3_a_redemption_is_an_access_the_table_rows_answer_first() {
+    let cases = [
+        (Action::Expire, ErrorCode::InquiryExpired),
+        (Action::Approve, ErrorCode::InquiryFinished),
+        (Action::Redact, ErrorCode::Redacted),
+    ];
+    for (end, code) in cases {
+        let (mut inquiry, mut random) = created();
+        let linked = inquiry.link(min(1), &mut random).unwrap();
+        let _ = inquiry.act(end, min(2), &mut random).unwrap();
+        let before = snapshot(&inquiry);
+        let refused = inquiry
+            .redeem(&linked.code, min(3), &mut random)
+            .unwrap_err();
+        assert_eq!(refused.code(), code, "after {end}");
+        assert_eq!(snapshot(&inquiry), before);
+    }
+    // A pending inquiry's link is the credential: no session token needed.
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let linked = inquiry.link(min(2), &mut random).unwrap();
+    let opened = inquiry.redeem(&linked.code, min(3), &mut random).unwrap();
+    let _ = inquiry.access(Some(&opened.token), min(4)).unwrap();
+    assert_eq!(inquiry.status(), Status::Pending);
+}
+
+#[test]
+fn l4_codes_and_tokens_are_not_interchangeable_and_dropped_codes_are_invalid() {
+    let (mut inquiry, mut random) = created();
+    let linked = inquiry.link(min(1), &mut random).unwrap();
+    let started = inquiry.start(min(2), &mut random).unwrap();
+    let code_as_token = SessionToken::parse(&linked.code.expose_secret()).unwrap();
+    assert_eq!(
+        inquiry
+            .access(Some(&code_as_token), min(3))
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    let token_as_code = LinkCode::parse(&started.token.expose_secret()).unwrap();
+    let forged_code = LinkCode::parse(&forged_token().expose_secret()).unwrap();
+    for code in [&token_as_code, &forged_code] {
+        assert_eq!(
+            inquiry
+                .redeem(code, min(3), &mut random)
+                .unwrap_err()
+                .code(),
+            ErrorCode::InvalidToken
+        );
+    }
+    // Another inquiry's code names a session this one does not keep.
+    let (mut other, _) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+    let foreign = other.link(min(1), &mut random).unwrap();
+    assert_eq!(
+        inquiry
+            .redeem(&foreign.code, min(3), &mut random)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+    // S7 drops the link's record (the oldest expired one) after 25 more sessions: its
+    // code is then no kept session's.
+    let short = Policy::builder()
+        .one_time_link_ttl(TimeDelta::minutes(1))
+        .build()
+        .unwrap();
+    let (mut capped, mut random) = created_with(&short);
+    let first = capped.link(min(0), &mut random).unwrap();
+    for i in 1..=25 {
+        let _ = capped.link(min(2 * i), &mut random).unwrap();
+    }
+    assert_eq!(capped.sessions().len(), MAX_SESSIONS);
+    assert_eq!(
+        capped
+            .redeem(&first.code, min(60), &mut random)
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidToken
+    );
+}
+
+#[test]
+fn l4_the_code_of_a_session_that_ended_while_the_inquiry_lives_is_session_expired() {
+    // A link opened while created ends at the created deadline (S5); start sets a later
+    // deadline, so the inquiry outlives the link's session.
+    let policy = Policy::builder()
+        .expire_after_create(TimeDelta::hours(1))
+        .expire_after_start(TimeDelta::hours(5))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&policy);
+    let linked = inquiry.link(min(10), &mut random).unwrap();
+    let _ = inquiry.redeem(&linked.code, min(11), &mut random).unwrap();
+    let _ = inquiry.start(min(20), &mut random).unwrap();
+    let refused = inquiry
+        .redeem(&linked.code, hours(2), &mut random)
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        ErrorCode::SessionExpired,
+        "ended, before link_used"
+    );
+}
+
+#[test]
+fn v1_a_link_at_the_cap_evicts_before_its_own_session_event() {
+    let (mut inquiry, mut random) = created();
+    for i in 0..25 {
+        let linked = inquiry.link(min(i), &mut random).unwrap();
+        let _ = inquiry.redeem(&linked.code, min(i), &mut random).unwrap();
+    }
+    let oldest = inquiry.sessions()[0].id();
+    let linked = inquiry.link(min(30), &mut random).unwrap();
+    assert_eq!(
+        names(&linked.events),
+        [EventName::SessionExpired, EventName::SessionCreated]
+    );
+    assert_eq!(linked.events[0].session_id, Some(oldest));
+}
+
+#[test]
+fn e1_the_one_time_link_ttl_defaults_to_24_hours_and_is_overridable_per_inquiry() {
+    assert_eq!(
+        Policy::default().intervals().one_time_link_ttl.to_string(),
+        "1d"
+    );
+    let refused = Policy::builder()
+        .one_time_link_ttl(TimeDelta::zero())
+        .build()
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("one_time_link_ttl"),
+        "{refused}"
+    );
+    let service = Policy::default();
+    let rushed = service
+        .to_builder()
+        .one_time_link_ttl(TimeDelta::minutes(15))
+        .build()
+        .unwrap();
+    let (mut inquiry, mut random) = created_with(&rushed);
+    let _ = inquiry.link(min(0), &mut random).unwrap();
+    assert_eq!(inquiry.sessions()[0].expires_at(), min(15));
+    assert_eq!(service.intervals().one_time_link_ttl.to_string(), "1d");
 }

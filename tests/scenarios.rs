@@ -134,7 +134,40 @@ fn malformed_scenarios_are_refused_naming_file_step_and_key() {
             "expire_after_start",
         ),
     ];
-    for (text, needle) in cases {
+    let links = r#"{ "name": "links", "steps": [
+        { "at": "0s", "do": "create" },
+        { "at": "1m", "do": "link", "token": "mail" },
+        { "at": "2m", "do": "redeem", "token": "mail", "issue": "tab" } ] }"#;
+    let link_cases = [
+        (
+            links.replace(r#""token": "mail", "issue""#, r#""issue""#),
+            "step 3: key `token`: redeem needs the label of a link's code",
+        ),
+        (
+            links.replace(
+                r#""do": "link", "token": "mail""#,
+                r#""do": "link", "token": "mail", "issue": "x""#,
+            ),
+            "step 2: key `issue`: only redeem takes `issue`",
+        ),
+        (
+            links.replace(r#""issue": "tab""#, r#""issue": "forged""#),
+            "step 3: key `issue`: \"forged\" is reserved",
+        ),
+        (
+            links.replace(r#""do": "link", "token": "mail""#, r#""do": "link""#),
+            "step 3: key `token`: label \"mail\" was never issued",
+        ),
+        (
+            links.replace(
+                r#""name": "links","#,
+                r#""name": "l", "policy": {"one_time_link_ttl": "0s"},"#,
+            ),
+            "one_time_link_ttl",
+        ),
+    ];
+    let link_cases: Vec<(&str, &str)> = link_cases.iter().map(|(t, n)| (t.as_str(), *n)).collect();
+    for (text, needle) in cases.into_iter().chain(link_cases) {
         let error = Scenario::from_json("bad.json", text).unwrap_err();
         assert_eq!(error.code(), ErrorCode::InvalidInput);
         let message = error.to_string();
@@ -165,4 +198,122 @@ fn the_timeline_names_actions_and_token_labels_and_judges_a_null_deadline() {
         .unwrap()
         .run()
         .passed());
+}
+
+/// SCENARIOS.md: a label exists only once the step that issues it succeeded; a step using
+/// a label whose issuing step was refused fails, naming the label and that step, and is
+/// never run as if it carried no token (A1).
+#[test]
+fn a_label_whose_issuing_step_was_refused_fails_the_step_that_uses_it() {
+    let story = r#"{ "name": "refused issuer", "steps": [
+        { "at": "0s", "do": "create" },
+        { "at": "1m", "do": "expire" },
+        { "at": "2m", "do": "link", "token": "mail", "expect": { "error": "inquiry_expired" } },
+        { "at": "3m", "do": "redeem", "token": "mail", "expect": { "error": "inquiry_expired" } } ] }"#;
+    let report = Scenario::from_json("refused.json", story).unwrap().run();
+    let text = report.to_string();
+    assert!(!report.passed(), "{text}");
+    assert!(
+        text.contains("label \"mail\" was not issued: step 3 that issues it was refused"),
+        "{text}"
+    );
+    // On a created inquiry, an access without a token is granted: the runner must not
+    // present "no token" for a label that was never issued.
+    let story = r#"{ "name": "refused start", "steps": [
+        { "at": "0s", "do": "create" },
+        { "at": "1m", "do": "approve" },
+        { "at": "2m", "do": "start", "token": "tab", "expect": { "error": "invalid_transition" } },
+        { "at": "3m", "do": "check" },
+        { "at": "4m", "do": "access", "token": "tab", "expect": { "error": "invalid_input" } } ] }"#;
+    let report = Scenario::from_json("refused.json", story).unwrap().run();
+    assert!(report.passed(), "{report}");
+}
+
+/// docs/SCENARIOS.md is complete enough to write a scenario from: its example runs and
+/// passes, and every action and interval key it lists is one the runner accepts.
+#[test]
+fn the_format_doc_example_passes_and_its_tables_match_the_runner() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/SCENARIOS.md"),
+    )
+    .unwrap();
+    let example = doc
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a JSON example");
+    let report = Scenario::from_json("docs/SCENARIOS.md", example)
+        .unwrap()
+        .run();
+    assert!(report.passed(), "{report}");
+    let actions: Vec<&str> = doc
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .filter(|word| word.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect();
+    for action in [
+        "create",
+        "start",
+        "complete",
+        "fail",
+        "expire",
+        "resume",
+        "mark_for_review",
+        "approve",
+        "decline",
+        "redact",
+        "access",
+        "link",
+        "redeem",
+        "tick",
+        "check",
+    ] {
+        assert!(
+            actions.contains(&action),
+            "docs/SCENARIOS.md lacks `{action}`"
+        );
+    }
+    for key in [
+        "expire_after_create",
+        "expire_after_start",
+        "expire_after_resume",
+        "session_token_ttl",
+        "one_time_link_ttl",
+    ] {
+        assert!(actions.contains(&key), "docs/SCENARIOS.md lacks `{key}`");
+        let story = format!(
+            r#"{{ "name": "k", "policy": {{ "{key}": "1h" }}, "steps": [ {{ "at": "0s", "do": "create" }} ] }}"#
+        );
+        assert!(Scenario::from_json("k.json", &story).is_ok(), "{key}");
+    }
+    // Every action the doc lists is accepted as a step (after a create).
+    for action in [
+        "start",
+        "complete",
+        "fail",
+        "expire",
+        "resume",
+        "mark_for_review",
+        "approve",
+        "decline",
+        "redact",
+        "access",
+        "link",
+        "redeem",
+        "tick",
+        "check",
+    ] {
+        let token = if action == "redeem" {
+            r#", "token": "forged""#
+        } else {
+            ""
+        };
+        let story = format!(
+            r#"{{ "name": "a", "steps": [ {{ "at": "0s", "do": "create" }}, {{ "at": "1m", "do": "{action}"{token} }} ] }}"#
+        );
+        if let Err(error) = Scenario::from_json("a.json", &story) {
+            panic!("{action}: {error}");
+        }
+    }
 }

@@ -14,6 +14,16 @@ fn busy_inquiry() -> Inquiry {
     inquiry
 }
 
+/// An inquiry keeping 25 session records, all used (so none is reused by S4b).
+fn full_inquiry() -> Inquiry {
+    let (mut inquiry, mut random) = created();
+    for i in 0..30 {
+        let opened = inquiry.resume(min(i), &mut random).unwrap();
+        let _ = inquiry.access(Some(&opened.token), min(i)).unwrap();
+    }
+    inquiry
+}
+
 fn refused(value: Value) -> String {
     let error = serde_json::from_value::<Inquiry>(value).unwrap_err();
     let message = error.to_string();
@@ -68,11 +78,7 @@ fn an_unknown_status_is_refused() {
 
 #[test]
 fn more_than_25_session_records_are_refused() {
-    let (mut inquiry, mut random) = created();
-    for i in 0..25 {
-        let _ = inquiry.resume(min(i), &mut random).unwrap();
-    }
-    let mut value = serde_json::to_value(&inquiry).unwrap();
+    let mut value = serde_json::to_value(full_inquiry()).unwrap();
     let sessions = value["sessions"].as_array_mut().unwrap();
     let mut extra = sessions[0].clone();
     extra["id"] = json!("iqse_AAAAAAAAAAAAAAAAAAAAAAAA");
@@ -94,11 +100,78 @@ fn a_live_session_on_a_finished_inquiry_is_refused() {
 #[test]
 fn two_new_sessions_are_refused() {
     let (mut inquiry, mut random) = created();
-    let _ = inquiry.start(min(1), &mut random).unwrap();
+    let first = inquiry.resume(min(1), &mut random).unwrap();
+    let _ = inquiry.access(Some(&first.token), min(1)).unwrap();
     let _ = inquiry.resume(min(2), &mut random).unwrap();
     let mut value = serde_json::to_value(&inquiry).unwrap();
-    value["sessions"][0]["expired_at"] = Value::Null;
-    assert!(refused(value).contains("S4"));
+    value["sessions"][0]["first_used_at"] = Value::Null;
+    let message = refused(value);
+    assert!(message.contains("2 token sessions are new"), "{message}");
+    assert!(message.contains("S4a, S4b"), "{message}");
+    // Link sessions may be new side by side (L1).
+    let (mut links, mut random) = created();
+    let _ = links.link(min(1), &mut random).unwrap();
+    let _ = links.link(min(2), &mut random).unwrap();
+    let _ = links.resume(min(3), &mut random).unwrap();
+    let text = serde_json::to_string(&links).unwrap();
+    assert_eq!(Inquiry::from_json(&text).unwrap(), links);
+}
+
+#[test]
+fn a_session_record_whose_digests_contradict_its_bearer_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let started = inquiry.start(min(1), &mut random).unwrap();
+    let _ = inquiry.access(Some(&started.token), min(1)).unwrap();
+    let linked = inquiry.link(min(2), &mut random).unwrap();
+    let base = serde_json::to_value(&inquiry).unwrap();
+    assert_eq!(base["sessions"][0]["bearer"], json!("token"));
+    assert_eq!(base["sessions"][1]["bearer"], json!("link"));
+    assert!(
+        base["sessions"][1].get("token_digest").is_none(),
+        "unredeemed: no token"
+    );
+    let digest = base["sessions"][0]["token_digest"].clone();
+    let code = base["sessions"][1]["link_digest"].clone();
+    let cases = [
+        (0, "token_digest", Value::Null, "exactly a token digest"),
+        (0, "link_digest", code.clone(), "exactly a token digest"),
+        (
+            1,
+            "link_digest",
+            Value::Null,
+            "a link session has a code digest",
+        ),
+        (
+            1,
+            "token_digest",
+            json!("A".repeat(43)),
+            "a token digest once redeemed",
+        ),
+        (1, "bearer", json!("carrier pigeon"), "unknown variant"),
+    ];
+    for (index, field, replacement, needle) in cases {
+        let mut value = base.clone();
+        if replacement.is_null() {
+            value["sessions"][index]
+                .as_object_mut()
+                .unwrap()
+                .remove(field);
+        } else {
+            value["sessions"][index][field] = replacement;
+        }
+        let message = match Inquiry::from_json_value(&value) {
+            Err(error) => error.to_string(),
+            Ok(_) => panic!("accepted {field} of session {index}"),
+        };
+        assert!(message.contains(needle), "{field}: {message}");
+    }
+    // Once redeemed, the link session keeps both digests, and the record round-trips.
+    let _ = inquiry.redeem(&linked.code, min(3), &mut random).unwrap();
+    let value = serde_json::to_value(&inquiry).unwrap();
+    assert_eq!(value["sessions"][1]["link_digest"], code);
+    assert!(value["sessions"][1]["token_digest"].is_string());
+    assert_ne!(value["sessions"][1]["token_digest"], digest);
+    assert_eq!(Inquiry::from_json_value(&value).unwrap(), inquiry);
 }
 
 #[test]
@@ -217,12 +290,12 @@ fn created_after_the_last_change_is_refused() {
 }
 
 #[test]
-fn counters_beyond_2_pow_53_or_a_sequence_below_the_revision_are_refused() {
+fn counters_beyond_2_pow_53_or_zero_are_refused() {
     let base = serde_json::to_value(busy_inquiry()).unwrap();
     let beyond = (1u64 << 53) + 1;
     for (revision, last_sequence, needle) in [
         (beyond, beyond, "revision"),
-        (3, 2, "last_sequence"),
+        (3, 0, "last_sequence"),
         (3, beyond, "last_sequence"),
     ] {
         let mut value = base.clone();
@@ -233,6 +306,16 @@ fn counters_beyond_2_pow_53_or_a_sequence_below_the_revision_are_refused() {
             "{revision} {last_sequence}"
         );
     }
+    // A revision above the last sequence is reachable since revision 2: a repeat
+    // redemption within its grace changes a token and yields no event (V1, L3).
+    let (mut inquiry, mut random) = created();
+    let linked = inquiry.link(min(1), &mut random).unwrap();
+    for m in 2..6 {
+        let _ = inquiry.redeem(&linked.code, min(m), &mut random).unwrap();
+    }
+    assert!(inquiry.revision() > inquiry.last_sequence());
+    let text = serde_json::to_string(&inquiry).unwrap();
+    assert_eq!(Inquiry::from_json(&text).unwrap(), inquiry);
     // 2^53 itself is allowed where nothing can fall due any more ...
     let mut decided = busy_inquiry();
     let _ = decided.approve(min(4)).unwrap();
@@ -283,10 +366,7 @@ fn each_status_requires_its_timestamp() {
 
 #[test]
 fn exactly_25_session_records_are_accepted() {
-    let (mut inquiry, mut random) = created();
-    for i in 0..30 {
-        let _ = inquiry.resume(min(i), &mut random).unwrap();
-    }
+    let inquiry = full_inquiry();
     assert_eq!(inquiry.sessions().len(), MAX_SESSIONS);
     let text = serde_json::to_string(&inquiry).unwrap();
     assert_eq!(serde_json::from_str::<Inquiry>(&text).unwrap(), inquiry);
@@ -364,7 +444,7 @@ fn a_session_id_or_token_digest_used_twice_is_refused() {
     let value = serde_json::to_value(busy_inquiry()).unwrap();
     for (field, problem) in [
         ("id", "its id is used twice"),
-        ("token_digest", "its token digest is used twice"),
+        ("token_digest", "its token or code digest is used twice"),
     ] {
         let mut value = value.clone();
         let first = value["sessions"][0][field].clone();

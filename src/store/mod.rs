@@ -52,7 +52,7 @@ use std::future::Future;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::{Error, Event, Events, Granted, Inquiry, InquiryId, Opened, Outcome};
+use crate::{Error, Event, Events, Granted, Inquiry, InquiryId, Linked, Opened, Outcome};
 
 pub use dynamic::DynStore;
 pub use memory::MemoryStore;
@@ -203,6 +203,12 @@ impl Change for Opened {
     }
 }
 
+impl Change for Linked {
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
 impl Change for Granted {
     fn events(&self) -> &[Event] {
         &self.events
@@ -230,7 +236,7 @@ pub struct Acted<T> {
 /// Loads the inquiry, applies `operation`, and saves it with compare-and-swap together
 /// with the events, retrying up to `attempts` times when a concurrent change wins. Returns
 /// what the operation returned (so a start or resume hands back its token) and the inquiry
-/// as saved. A no-op (no events) saves nothing.
+/// as saved. A no-op (revision unchanged) saves nothing.
 ///
 /// `operation` may run more than once: it must only act on the inquiry it is given.
 ///
@@ -271,7 +277,9 @@ where
         let mut inquiry = store.load(id).await?.ok_or(StoreError::NotFound(id))?;
         let expected = inquiry.revision();
         let outcome = operation(&mut inquiry)?;
-        if outcome.events().is_empty() {
+        // V3: an operation changed the inquiry exactly when it bumped the revision (a
+        // repeat redemption within its grace changes a token and yields no event, L3).
+        if inquiry.revision() == expected {
             return Ok(Acted { outcome, inquiry });
         }
         match store.save(&inquiry, expected, outcome.events()).await {

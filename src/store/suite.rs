@@ -11,7 +11,8 @@
 //! }
 //! ```
 //!
-//! It checks insert and load, compare-and-swap conflicts, that no update is lost under
+//! It checks insert and load, compare-and-swap conflicts, that a change without events is
+//! saved ([`a_change_without_events_is_saved`]), that no update is lost under
 //! concurrent writers (the final revision equals the number of accepted changes, and each
 //! accepted change's events reach the outbox exactly once), the order and limit of the
 //! due listing, and the outbox's at-least-once delivery: a publisher that claims and dies
@@ -69,6 +70,7 @@ where
 {
     insert_and_load(&make()).await?;
     compare_and_swap(&make()).await?;
+    a_change_without_events_is_saved(&make()).await?;
     no_lost_update(Arc::new(make()), 4, 50).await?;
     due_listing(&make()).await?;
     publisher_dies_and_the_next_delivers(&make()).await?;
@@ -101,6 +103,59 @@ pub async fn insert_and_load<S: InquiryStore>(store: &S) -> Result<(), SuiteFail
         events == outbox,
         "the outbox holds {outbox:?}, expected the creation events once"
     );
+    Ok(())
+}
+
+/// A change that yields no event (a repeat redemption of a one-time link within its grace
+/// replaces the session's token: V1, L3) is saved, with nothing added to the outbox: the
+/// stored record holds the new token's digest, so the token handed out works after a
+/// reload and the one before it does not.
+pub async fn a_change_without_events_is_saved<S: InquiryStore>(
+    store: &S,
+) -> Result<(), SuiteFailure> {
+    let mut random = SeededRandom::new(7);
+    let (inquiry, events) =
+        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
+    store.insert(&inquiry, &events).await.map_err(backend)?;
+    let id = inquiry.id();
+    let at = |minutes| t0() + TimeDelta::minutes(minutes);
+    let linked = act(store, id, 3, |inquiry| inquiry.link(at(1), &mut random))
+        .await
+        .map_err(backend)?
+        .outcome;
+    let first = act(store, id, 3, |inquiry| {
+        inquiry.redeem(&linked.code, at(2), &mut random)
+    })
+    .await
+    .map_err(backend)?;
+    let _ = drain(store).await?;
+    let again = act(store, id, 3, |inquiry| {
+        inquiry.redeem(&linked.code, at(3), &mut random)
+    })
+    .await
+    .map_err(backend)?;
+    ensure!(
+        again.outcome.events.is_empty(),
+        "a repeat redemption yielded events"
+    );
+    let mut stored = store
+        .load(id)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| SuiteFailure(format!("{id} is gone")))?;
+    ensure!(
+        stored == again.inquiry && stored.revision() == first.inquiry.revision() + 1,
+        "a change without events was not saved: stored revision {}, expected {}",
+        stored.revision(),
+        first.inquiry.revision() + 1
+    );
+    ensure!(
+        stored.access(Some(&again.outcome.token), at(4)).is_ok()
+            && stored.access(Some(&first.outcome.token), at(4)).is_err(),
+        "the stored record does not hold the newest token"
+    );
+    let outbox = drain(store).await?;
+    ensure!(outbox.is_empty(), "the outbox got {outbox:?} for no event");
     Ok(())
 }
 

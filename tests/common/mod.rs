@@ -81,3 +81,10 @@ pub fn record_with_sessions(n: usize) -> (String, String) {
         .replace(&format!("[{one}]"), &format!("[{many}]"));
     (text, one)
 }
+
+/// A well-formed token no session of any inquiry issued.
+pub fn forged_token() -> inquiry_lifecycle::SessionToken {
+    let mut random = SeededRandom::new(999);
+    let session = inquiry_lifecycle::SessionId::generate(&mut random);
+    inquiry_lifecycle::SessionToken::generate(session, &mut random)
+}

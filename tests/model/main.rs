@@ -11,10 +11,11 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::rules::{AccessRow, Presented, ACCESS_TABLE, TRANSITIONS};
-use inquiry_lifecycle::strategies::{self, Player, Step, TokenChoice};
-use inquiry_lifecycle::{Action, Policy, Status};
+use inquiry_lifecycle::rules::{action_rules, AccessRow, Presented, ACCESS_TABLE};
+use inquiry_lifecycle::strategies::{self, CodeChoice, Player, Step, TokenChoice};
+use inquiry_lifecycle::{Action, ErrorCode, Policy, Status};
 use proptest::prelude::*;
+use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestRng, TestRunner};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 use reference::Model;
@@ -25,6 +26,7 @@ enum Transition {
     Advance(i64),
     Act(Action),
     Access(TokenChoice),
+    Redeem(CodeChoice),
     Tick,
 }
 
@@ -46,11 +48,14 @@ impl ReferenceStateMachine for Reference {
         // After-start often shorter than after-create, so that a session opened while
         // `created` can outlive the deadline that `start` sets (S5).
         let after_start = prop::sample::select(vec![300i64, 600, 3_600]);
-        (interval(), after_start, interval(), interval())
-            .prop_map(|(c, s, r, t)| {
+        // Link TTLs short and long, so that unredeemed links both time out and outlive
+        // their inquiry's deadline.
+        let link_ttl = prop::sample::select(vec![120i64, 600, 7_200]);
+        (interval(), after_start, interval(), interval(), link_ttl)
+            .prop_map(|(c, s, r, t, l)| {
                 Model::new(
                     Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-                    [c, s, r, t],
+                    [c, s, r, t, l],
                 )
             })
             .boxed()
@@ -79,19 +84,83 @@ impl ReferenceStateMachine for Reference {
             .position(|s| s.kept && !s.expired && now < s.expiry())
             .filter(|_| model.status_now() == Status::Expired && !model.redacted);
         let present_outliving = if outliving.is_some() { 4 } else { 0 };
-        let outliving = outliving.unwrap_or(0);
-        prop_oneof![
-            start_now => Just(Transition::Act(Action::Start)),
-            present_outliving => Just(Transition::Access(TokenChoice::Issued(outliving))),
-            2 => strategies::time_step().prop_map(|d| Transition::Advance(d.num_seconds())),
-            2 => (0i64..=90).prop_map(move |extra| Transition::Advance(to_next_due + extra)),
-            4 => strategies::action().prop_map(Transition::Act),
+        let outliving = model
+            .tokens
+            .iter()
+            .position(|(session, _)| Some(*session) == outliving)
+            .unwrap_or(0);
+        // Redeem a link again soon after its first redemption (within and just past the
+        // grace, L3), and sometimes step a little, so the five minutes are crossed.
+        let redeemed = model.codes.iter().position(|i| {
+            let session = &model.sessions[*i];
+            session.redeemed_at.is_some() && !session.expired && now < session.expiry()
+        });
+        let redeem_again = if redeemed.is_some() { 4 } else { 0 };
+        let redeemed = redeemed.unwrap_or(0);
+        // A finished inquiry: review and decisions are what is left to try (T8-T10 from
+        // completed and failed are otherwise rare).
+        let finished = if matches!(model.status_now(), Status::Completed | Status::Failed)
+            && !model.redacted
+        {
+            3
+        } else {
+            0
+        };
+        let arms: Vec<(u32, BoxedStrategy<Transition>)> = vec![
+            (start_now, Just(Transition::Act(Action::Start)).boxed()),
+            (
+                present_outliving,
+                Just(Transition::Access(TokenChoice::Issued(outliving))).boxed(),
+            ),
+            (
+                2,
+                strategies::time_step()
+                    .prop_map(|d| Transition::Advance(d.num_seconds()))
+                    .boxed(),
+            ),
+            (
+                2,
+                (0i64..=90)
+                    .prop_map(move |extra| Transition::Advance(to_next_due + extra))
+                    .boxed(),
+            ),
+            (4, strategies::action().prop_map(Transition::Act).boxed()),
             // While live, resumes and accesses keep several sessions in play (S4, S5, S7).
-            live => Just(Transition::Act(Action::Resume)),
-            3 => strategies::token_choice().prop_map(Transition::Access),
-            1 => Just(Transition::Tick),
-        ]
-        .boxed()
+            (live, Just(Transition::Act(Action::Resume)).boxed()),
+            (
+                finished,
+                prop::sample::select(vec![
+                    Action::MarkForReview,
+                    Action::Approve,
+                    Action::Decline,
+                ])
+                .prop_map(Transition::Act)
+                .boxed(),
+            ),
+            (
+                3,
+                strategies::token_choice()
+                    .prop_map(Transition::Access)
+                    .boxed(),
+            ),
+            (
+                2,
+                strategies::code_choice()
+                    .prop_map(Transition::Redeem)
+                    .boxed(),
+            ),
+            (
+                redeem_again,
+                prop_oneof![
+                    (120i64..=400).prop_map(Transition::Advance),
+                    Just(Transition::Redeem(CodeChoice::Issued(redeemed))),
+                ]
+                .boxed(),
+            ),
+            (1, Just(Transition::Tick).boxed()),
+        ];
+        // Steering arms weigh nothing where they do not apply; proptest wants them left out.
+        Union::new_weighted(arms.into_iter().filter(|(weight, _)| *weight > 0).collect()).boxed()
     }
 
     fn apply(mut model: Model, transition: &Transition) -> Model {
@@ -115,6 +184,16 @@ impl ReferenceStateMachine for Reference {
                 reach(format!("access/{row:?}/{presented:?}"));
                 Some(model.access(*choice))
             }
+            Transition::Redeem(choice) => {
+                let outcome = model.redeem(*choice);
+                let cell = match &outcome {
+                    Ok(events) if events.is_empty() => "granted again".to_owned(),
+                    Ok(_) => "granted".to_owned(),
+                    Err(code) => code.to_string(),
+                };
+                reach(format!("redeem/{cell}"));
+                Some(outcome)
+            }
             Transition::Tick => Some(model.tick()),
         };
         model
@@ -126,10 +205,13 @@ fn presented(model: &Model, choice: TokenChoice) -> Presented {
     let now = model.now();
     match choice {
         TokenChoice::None => Presented::NoToken,
-        TokenChoice::Issued(_) if model.sessions.is_empty() => Presented::NoToken,
+        TokenChoice::Issued(_) if model.tokens.is_empty() => Presented::NoToken,
+        TokenChoice::Code(_) if model.codes.is_empty() => Presented::NoToken,
+        TokenChoice::Code(_) => Presented::WrongToken,
         TokenChoice::Issued(n) => {
-            let session = &model.sessions[n % model.sessions.len()];
-            if !session.kept {
+            let (index, token) = model.tokens[n % model.tokens.len()];
+            let session = &model.sessions[index];
+            if !session.kept || session.token != token {
                 Presented::WrongToken
             } else if session.expired || now >= session.expiry() {
                 Presented::ExpiredSessionToken
@@ -156,6 +238,7 @@ impl StateMachineTest for Library {
             .expire_after_start(model.after_start)
             .expire_after_resume(model.after_resume)
             .session_token_ttl(model.ttl)
+            .one_time_link_ttl(model.link_ttl)
             .build()
             .unwrap();
         Library {
@@ -172,6 +255,7 @@ impl StateMachineTest for Library {
             }
             Transition::Act(action) => Step::Act(action),
             Transition::Access(choice) => Step::Access(choice),
+            Transition::Redeem(choice) => Step::Redeem(choice),
             Transition::Tick => Step::Tick,
         };
         let outcome = sut
@@ -210,7 +294,7 @@ fn the_library_behaves_like_the_reference_model_and_reaches_every_table_cell() {
     // A fixed seed: the coverage assertion below must not depend on luck. The sequences
     // are still random, and 300 of them take a few seconds.
     let config = Config {
-        cases: 300,
+        cases: 400,
         failure_persistence: None,
         ..Config::default()
     };
@@ -229,10 +313,28 @@ fn the_library_behaves_like_the_reference_model_and_reaches_every_table_cell() {
 
     let reached = REACHED.lock().unwrap().clone();
     let mut expected = BTreeSet::new();
-    for rule in TRANSITIONS {
+    for rule in action_rules() {
         for status in rule.from {
             expected.insert(format!("{status}/{}", rule.action));
         }
+    }
+    // L3, L4: every answer a redemption can get.
+    for cell in ["granted", "granted again"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(
+            [
+                ErrorCode::InvalidToken,
+                ErrorCode::SessionExpired,
+                ErrorCode::LinkUsed,
+                ErrorCode::InquiryExpired,
+                ErrorCode::InquiryFinished,
+                ErrorCode::Redacted,
+            ]
+            .map(|code| code.to_string()),
+        )
+    {
+        expected.insert(format!("redeem/{cell}"));
     }
     for (row, _) in ACCESS_TABLE {
         for column in Presented::ALL {

@@ -2,8 +2,11 @@
 //! It shares only the public vocabulary types (statuses, actions, codes, event names).
 
 use chrono::{DateTime, TimeDelta, Utc};
-use inquiry_lifecycle::strategies::TokenChoice;
+use inquiry_lifecycle::strategies::{CodeChoice, TokenChoice};
 use inquiry_lifecycle::{Action, ErrorCode, EventName, Status};
+
+/// L3: how long after its first redemption a link may be redeemed again.
+const GRACE: TimeDelta = TimeDelta::minutes(5);
 
 /// What a step is expected to do: the event names, or the refusal's code.
 pub type Outcome = Result<Vec<EventName>, ErrorCode>;
@@ -12,12 +15,20 @@ pub type Outcome = Result<Vec<EventName>, ErrorCode>;
 pub struct Session {
     /// S5: the deadline when it was opened.
     pub ends: DateTime<Utc>,
-    /// S5: created + TTL, while unused.
+    /// S5: token issued + token TTL (S4b restarts it), or link created + link TTL (L2),
+    /// while unused.
     pub unused_until: DateTime<Utc>,
     pub used: bool,
     pub expired: bool,
     /// S7: false once its record is dropped.
     pub kept: bool,
+    /// L1: opened by a one-time link.
+    pub link: bool,
+    /// L3: when the link was first redeemed.
+    pub redeemed_at: Option<DateTime<Utc>>,
+    /// S4b, L3: which of the session's tokens is current (1 for the first; 0 for a link
+    /// session never redeemed, which has none).
+    pub token: u32,
 }
 
 impl Session {
@@ -38,6 +49,7 @@ pub struct Model {
     pub after_start: TimeDelta,
     pub after_resume: TimeDelta,
     pub ttl: TimeDelta,
+    pub link_ttl: TimeDelta,
     pub status: Status,
     pub redacted: bool,
     pub created_at: DateTime<Utc>,
@@ -47,6 +59,10 @@ pub struct Model {
     pub revision: u64,
     /// Every session ever opened, in order; dropped records stay with `kept: false`.
     pub sessions: Vec<Session>,
+    /// Every session token handed out, in order: (session, which of its tokens).
+    pub tokens: Vec<(usize, u32)>,
+    /// Every link code handed out, in order: its session.
+    pub codes: Vec<usize>,
     /// What the last step was expected to do.
     pub last: Option<Outcome>,
 }
@@ -54,14 +70,15 @@ pub struct Model {
 type Events = Vec<(EventName, DateTime<Utc>)>;
 
 impl Model {
-    pub fn new(start: DateTime<Utc>, intervals: [i64; 4]) -> Model {
-        let [c, s, r, t] = intervals.map(TimeDelta::seconds);
+    pub fn new(start: DateTime<Utc>, intervals: [i64; 5]) -> Model {
+        let [c, s, r, t, l] = intervals.map(TimeDelta::seconds);
         Model {
             clock: start,
             after_create: c,
             after_start: s,
             after_resume: r,
             ttl: t,
+            link_ttl: l,
             status: Status::Created,
             redacted: false,
             created_at: start,
@@ -70,6 +87,8 @@ impl Model {
             last_change: start,
             revision: 1,
             sessions: Vec::new(),
+            tokens: Vec::new(),
+            codes: Vec::new(),
             last: None,
         }
     }
@@ -185,6 +204,7 @@ impl Model {
             (Action::Approve, s) if !matches!(s, Approved | Declined) => Some(Approved),
             (Action::Decline, s) if !matches!(s, Approved | Declined) => Some(Declined),
             (Action::Redact, s) => Some(s),
+            (Action::Link, Created | Pending) => Some(status),
             _ => None,
         };
         if to.is_some() {
@@ -201,7 +221,9 @@ impl Model {
             return Ok(None);
         }
         Err(match (action, status) {
-            (Action::Start | Action::Complete | Action::Fail, Expired) => ErrorCode::InquiryExpired,
+            (Action::Start | Action::Complete | Action::Fail | Action::Link, Expired) => {
+                ErrorCode::InquiryExpired
+            }
             (Action::MarkForReview | Action::Approve | Action::Decline, Approved | Declined) => {
                 ErrorCode::DecisionFinal
             }
@@ -218,7 +240,21 @@ impl Model {
         let Some(to) = to else {
             return self.finish(events);
         };
+        if action == Action::Link {
+            // L1: a session whose bearer is a link code; nothing else changes.
+            self.open_session(now, true, &mut events);
+            self.codes.push(self.sessions.len() - 1);
+            return self.finish(events);
+        }
         let before = self.status;
+        // S4b: a resume of a live inquiry reuses a token session nobody used, still live.
+        let reused = (action == Action::Resume && Self::live(before))
+            .then(|| {
+                self.sessions
+                    .iter()
+                    .rposition(|s| s.kept && !s.expired && !s.used && !s.link && now < s.expiry())
+            })
+            .flatten();
         self.status = to;
         match action {
             Action::Start => self.started_at = Some(now),
@@ -236,25 +272,35 @@ impl Model {
             Action::Approve => EventName::InquiryApproved,
             Action::Decline => EventName::InquiryDeclined,
             Action::Redact => EventName::InquiryRedacted,
+            Action::Link => unreachable!("handled above"),
         };
         events.push((name, now));
         if !Self::live(self.status) || self.redacted {
             self.end_sessions(now, &mut events);
         }
-        if matches!(action, Action::Start | Action::Resume) {
-            self.open_session(now, &mut events);
+        if let Some(index) = reused {
+            let session = &mut self.sessions[index];
+            session.token += 1;
+            session.unused_until = now + self.ttl;
+            self.tokens.push((index, session.token));
+        } else if matches!(action, Action::Start | Action::Resume) {
+            if action == Action::Start {
+                // S4a: start supersedes every token session nobody used.
+                for session in self.sessions.iter_mut() {
+                    if session.kept && !session.expired && !session.used && !session.link {
+                        session.expired = true;
+                        events.push((EventName::SessionExpired, now));
+                    }
+                }
+            }
+            self.open_session(now, false, &mut events);
+            self.tokens.push((self.sessions.len() - 1, 1));
         }
         self.finish(events)
     }
 
-    /// S3, S4, S5, S7.
-    fn open_session(&mut self, now: DateTime<Utc>, events: &mut Events) {
-        for session in self.sessions.iter_mut() {
-            if session.kept && !session.expired && !session.used {
-                session.expired = true;
-                events.push((EventName::SessionExpired, now));
-            }
-        }
+    /// S3, S5, S7, L1: a new session, a token's or a link's.
+    fn open_session(&mut self, now: DateTime<Utc>, link: bool, events: &mut Events) {
         if self.sessions.iter().filter(|s| s.kept).count() >= 25 {
             if let Some(oldest) = self.sessions.iter_mut().find(|s| s.kept && s.expired) {
                 oldest.kept = false;
@@ -267,12 +313,62 @@ impl Model {
         let ends = self.deadline().unwrap_or(now);
         self.sessions.push(Session {
             ends,
-            unused_until: now + self.ttl,
+            unused_until: now + if link { self.link_ttl } else { self.ttl },
             used: false,
             expired: false,
             kept: true,
+            link,
+            redeemed_at: None,
+            token: if link { 0 } else { 1 },
         });
         events.push((EventName::SessionCreated, now));
+    }
+
+    /// L3, L4: a redemption is an access: the table's rows first, then the code.
+    pub fn redeem(&mut self, code: CodeChoice) -> Outcome {
+        let now = self.now();
+        let status = self.status_now();
+        if self.redacted {
+            return Err(ErrorCode::Redacted);
+        }
+        match status {
+            Status::Expired => return Err(ErrorCode::InquiryExpired),
+            Status::Created | Status::Pending => {}
+            _ => return Err(ErrorCode::InquiryFinished),
+        }
+        // Only a code this inquiry handed out names a link session with that code; tokens
+        // given as codes, forged and foreign codes do not (L4).
+        let index = match code {
+            CodeChoice::Issued(n) if !self.codes.is_empty() => self.codes[n % self.codes.len()],
+            _ => return Err(ErrorCode::InvalidToken),
+        };
+        let session = &self.sessions[index];
+        if !session.kept {
+            return Err(ErrorCode::InvalidToken);
+        }
+        if session.expired || now >= session.expiry() {
+            return Err(ErrorCode::SessionExpired);
+        }
+        if session
+            .redeemed_at
+            .is_some_and(|first| now >= first + GRACE)
+        {
+            return Err(ErrorCode::LinkUsed);
+        }
+        let mut events = Vec::new();
+        self.apply_due(&mut events);
+        let session = &mut self.sessions[index];
+        if !session.used {
+            session.used = true;
+            session.redeemed_at = Some(now);
+            events.push((EventName::SessionStarted, now));
+        }
+        session.token += 1;
+        self.tokens.push((index, session.token));
+        // V1: a token was replaced, a change even without an event; recorded at now (E6).
+        self.revision += 1;
+        self.last_change = now;
+        Ok(events.into_iter().map(|(name, _)| name).collect())
     }
 
     /// The access table, then A3.
@@ -293,11 +389,15 @@ impl Model {
             }
             TokenChoice::None => None,
             TokenChoice::Forged | TokenChoice::Foreign => return Err(ErrorCode::InvalidToken),
-            TokenChoice::Issued(_) if self.sessions.is_empty() => None,
+            // A link code is not a token (L4).
+            TokenChoice::Code(_) if !self.codes.is_empty() => return Err(ErrorCode::InvalidToken),
+            TokenChoice::Code(_) => None,
+            TokenChoice::Issued(_) if self.tokens.is_empty() => None,
             TokenChoice::Issued(n) => {
-                let index = n % self.sessions.len();
+                let (index, token) = self.tokens[n % self.tokens.len()];
                 let s = &self.sessions[index];
-                if !s.kept {
+                // S2: the verifier is checked before the session's state.
+                if !s.kept || s.token != token {
                     return Err(ErrorCode::InvalidToken);
                 }
                 if s.expired || now >= s.expiry() {

@@ -25,6 +25,9 @@ async fn postgres_store_passes_the_conformance_suite() {
     suite::compare_and_swap(&fresh("suite_cas").await)
         .await
         .unwrap();
+    suite::a_change_without_events_is_saved(&fresh("suite_quiet").await)
+        .await
+        .unwrap();
     suite::no_lost_update(Arc::new(fresh("suite_lost").await), 4, 40)
         .await
         .unwrap();
