@@ -102,6 +102,14 @@ macro_rules! id_type {
             pub fn generate(random: &mut dyn RandomSource) -> Self {
                 $name(IdBody::generate(random))
             }
+
+            /// Appends the id's text to `out`, without the formatting machinery (a token's
+            /// text starts with its session's id, written on every token handed out).
+            #[allow(dead_code)]
+            pub(crate) fn push_to(&self, out: &mut String) {
+                out.push_str($prefix);
+                out.push_str(self.0.as_str());
+            }
         }
 
         impl fmt::Display for $name {

@@ -82,7 +82,7 @@ impl Credential {
     fn expose(&self) -> Zeroizing<String> {
         let mut text = Zeroizing::new(String::with_capacity(SELECTOR_CHARS + 1 + SECRET_CHARS));
         if let Some(session) = self.session {
-            text.push_str(&session.to_string());
+            session.push_to(&mut text);
             text.push('.');
         }
         // Encoded straight into the wiped string.

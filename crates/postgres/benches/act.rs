@@ -1,6 +1,8 @@
 //! `act` on PostgreSQL (load, resume, compare-and-swap save with the outbox insert) against
 //! a floor measured in the same run on the same server: a plain single-row `UPDATE`.
 //! 1 and 8 concurrent callers, each on its own rows; throughput in operations per second.
+//! Two records: a fresh inquiry's (its resumes give its one unused session a fresh token,
+//! S4b: about 700 bytes), and one at S7's cap of 25 sessions (about 7 KB).
 //!
 //! Needs a server: `export INQUIRY_PG_URL="$(bash .ci/postgres.sh)"`, then
 //! `cargo bench -p inquiry-lifecycle-postgres --bench act`. Without `INQUIRY_PG_URL` it
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use inquiry_lifecycle::store::{act, InquiryStore};
-use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
 use inquiry_lifecycle_postgres::{Options, PostgresStore};
 
 const SCHEMA: &str = "bench_act";
@@ -85,18 +87,28 @@ fn act_against_update(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     for callers in [1usize, 8] {
         let store = Arc::new(runtime.block_on(store(&url, callers)));
-        let ids: Arc<Vec<InquiryId>> = Arc::new(runtime.block_on(async {
-            let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-            let mut random = SeededRandom::new(1);
-            let mut ids = Vec::new();
-            for _ in 0..callers {
-                let (inquiry, events) =
-                    Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
-                store.insert(&inquiry, &events).await.unwrap();
-                ids.push(inquiry.id());
-            }
-            ids
-        }));
+        let inquiries = |sessions: usize| {
+            let store = Arc::clone(&store);
+            runtime.block_on(async move {
+                let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+                let mut random = SeededRandom::new(1 + sessions as u64);
+                let mut ids = Vec::new();
+                for _ in 0..callers {
+                    let (mut inquiry, events) =
+                        Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
+                    // Used sessions stay (S4b reuses only unused ones): the record grows.
+                    for _ in 0..sessions {
+                        let opened = inquiry.resume(t0, &mut random).unwrap();
+                        let _ = inquiry.access(Some(&opened.token), t0).unwrap();
+                    }
+                    store.insert(&inquiry, &events).await.unwrap();
+                    ids.push(inquiry.id());
+                }
+                Arc::new(ids)
+            })
+        };
+        let fresh = inquiries(0);
+        let full = inquiries(25);
         group.throughput(Throughput::Elements(callers as u64));
         let floor_store = Arc::clone(&store);
         group.bench_function(format!("floor: UPDATE one row, {callers} caller(s)"), |b| {
@@ -116,27 +128,29 @@ fn act_against_update(c: &mut Criterion) {
                 })
             })
         });
-        let act_store = Arc::clone(&store);
-        group.bench_function(format!("act: resume, {callers} caller(s)"), |b| {
-            b.to_async(&runtime).iter_custom(|iters| {
-                let (store, ids) = (Arc::clone(&act_store), Arc::clone(&ids));
-                concurrently(callers, iters, move |caller, i| {
-                    let (store, ids) = (Arc::clone(&store), Arc::clone(&ids));
-                    async move {
-                        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-                        // A seed never used before: a repeated one would repeat session ids.
-                        let mut random = SeededRandom::new(SEEDS.fetch_add(1, Ordering::Relaxed));
-                        let _ = i;
-                        let acted = act(store.as_ref(), ids[caller], 3, |inquiry| {
-                            inquiry.resume(t0, &mut random)
-                        })
-                        .await
-                        .unwrap();
-                        drop(acted);
-                    }
+        for (label, ids) in [("1 session", fresh), ("25 sessions", full)] {
+            let act_store = Arc::clone(&store);
+            group.bench_function(format!("act: resume, {label}, {callers} caller(s)"), |b| {
+                b.iter_custom(|iters| {
+                    let (store, ids) = (Arc::clone(&act_store), Arc::clone(&ids));
+                    runtime.block_on(concurrently(callers, iters, move |caller, _| {
+                        let (store, ids) = (Arc::clone(&store), Arc::clone(&ids));
+                        async move {
+                            let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+                            // A seed never used before: a repeated one would repeat tokens.
+                            let mut random =
+                                SeededRandom::new(SEEDS.fetch_add(1, Ordering::Relaxed));
+                            let acted = act(store.as_ref(), ids[caller], 3, |inquiry| {
+                                inquiry.resume(t0, &mut random)
+                            })
+                            .await
+                            .unwrap();
+                            drop(acted);
+                        }
+                    }))
                 })
-            })
-        });
+            });
+        }
         // Keep the outbox from growing across samples.
         runtime.block_on(async {
             let client = store.client().await.unwrap();

@@ -418,8 +418,9 @@ impl InquiryStore for PostgresStore {
         let expected_rev = bigint(expected);
         let c = Columns::of(inquiry, events)?;
         let params = c.after(&[&key, &expected_rev, &rev]);
-        // Compare-and-swap and the outbox in one statement: both or neither. On a conflict
-        // the same statement reads the stored revision, for the error.
+        // Compare-and-swap and the outbox in one statement: both or neither. Only on a
+        // conflict does the same statement read the stored revision, for the error (CASE
+        // evaluates the lookup only when nothing was updated).
         let rows = self
             .rows(
                 "WITH updated AS (
@@ -434,7 +435,8 @@ impl InquiryStore for PostgresStore {
                          FROM updated, unnest($8::bigint[], $9::text[]) AS e(sequence, event)
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated),
-                            (SELECT revision FROM inquiries WHERE id = $1)",
+                            CASE WHEN NOT EXISTS (SELECT 1 FROM updated)
+                                 THEN (SELECT revision FROM inquiries WHERE id = $1) END",
                 &params,
             )
             .await?;
