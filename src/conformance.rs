@@ -190,7 +190,7 @@ impl fmt::Display for Divergence {
             let mark = if expected == actual { "  " } else { "=>" };
             writeln!(
                 f,
-                "{mark} {:>2}. {}  {step:?}",
+                "{mark} {:>2}. {}  {step}",
                 index + 1,
                 at.format("%H:%M:%S")
             )?;
@@ -242,36 +242,22 @@ pub fn compare(timeline: &Timeline, candidate: &mut dyn Lifecycle) -> Option<Div
 
 /// Removes steps from a divergence's timeline, one at a time, for as long as the
 /// implementation still diverges, until no single step can go; returns the shortest
-/// divergence found.
+/// divergence found ([`Timeline::minimize`], which ordinary properties use too).
 ///
 /// [`check`] calls it on what proptest's shrinking leaves: that tries deleting each step
 /// only once, before it simplifies the rest, so a step that became removable later stays.
-/// A removed step's delay is added to the next step's, so later steps keep their instants.
 /// Useful on its own for a failing timeline kept from elsewhere, such as a regression
 /// file: [`compare`] it, then minimize.
 pub fn minimize<L: Lifecycle>(divergence: Divergence, make: impl Fn() -> L) -> Divergence {
-    let mut shortest = divergence;
-    let mut index = 0;
-    while index < shortest.timeline.steps.len() {
-        let mut timeline = shortest.timeline.clone();
-        let removed = timeline.steps.remove(index);
-        if let Some(next) = timeline.steps.get_mut(index) {
-            next.after = next.after.checked_add(&removed.after).unwrap_or(next.after);
-        }
-        match compare(&timeline, &mut make()) {
-            // Shorter and still diverging: keep it, and try every step again.
-            Some(shorter) => {
-                shortest = shorter;
-                index = 0;
-            }
-            None => index += 1,
-        }
-    }
-    shortest
+    let timeline = divergence
+        .timeline
+        .minimize(|timeline| compare(timeline, &mut make()).is_some());
+    compare(&timeline, &mut make()).unwrap_or(divergence)
 }
 
-/// Why [`check`] failed.
-#[derive(Debug, Clone)]
+/// Why [`check`] failed. `Debug` prints the same readable report as `Display`, so that
+/// `check(...).unwrap()` in a test shows the story, not a dump of the structure.
+#[derive(Clone)]
 pub enum CheckFailure {
     /// The implementation parted ways with the rules; the divergence is shrunk.
     Diverged(Box<Divergence>),
@@ -287,6 +273,14 @@ impl fmt::Display for CheckFailure {
         }
     }
 }
+
+impl fmt::Debug for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for CheckFailure {}
 
 /// Drives random timelines (up to 40 steps) through `make()`'s implementations and this
 /// library; returns the first divergence found, shrunk to a short timeline.

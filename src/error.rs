@@ -175,6 +175,12 @@ impl fmt::Display for Error {
                 status.described(),
                 action.verb()
             ),
+            Error::Redacted {
+                attempted: attempted @ (Attempt::Access | Attempt::Redeem),
+            } => write!(
+                f,
+                "the inquiry is redacted and frozen; {attempted} is refused (T11; access table, row \"redacted\")"
+            ),
             Error::Redacted { attempted } => write!(
                 f,
                 "the inquiry is redacted and frozen; {attempted} is refused, only a repeated redact succeeds (T11)"
@@ -182,12 +188,12 @@ impl fmt::Display for Error {
             Error::InquiryExpired {
                 attempted: Attempt::Redeem,
             } => f.write_str(
-                "the inquiry expired, so its one-time links no longer open it; resume it first, then create a new link (L3, T7)",
+                "the inquiry expired, so its one-time links no longer open it; resume it first, then create a new link (L3, T7; access table, row \"expired\")",
             ),
             Error::InquiryExpired {
                 attempted: Attempt::Access,
             } => f.write_str(
-                "the inquiry expired and nobody can open it; resume it to hand out a new session token (E4, T7)",
+                "the inquiry expired and nobody can open it; resume it to hand out a new session token (E4, T7; access table, row \"expired\")",
             ),
             Error::InquiryExpired { attempted } => write!(
                 f,
@@ -195,18 +201,18 @@ impl fmt::Display for Error {
             ),
             Error::InquiryFinished { status } => write!(
                 f,
-                "{}; nobody can open it any more (access table)",
+                "{}; nobody can open it any more (S6; access table, row \"done or post-inquiry\")",
                 status.described()
             ),
             Error::SessionRequired => f.write_str(
-                "a pending inquiry opens only with a valid session token; resume the inquiry to issue one (S3, T6)",
+                "a pending inquiry opens only with a valid session token; resume the inquiry to issue one (S3, T6; access table, row \"pending\", column \"no token\")",
             ),
             Error::InvalidToken => f.write_str(
-                "the token or link code is not the current one of a kept session of this inquiry (A1, A2, S2, S7, L4)",
+                "the token or link code is not the current one of a kept session of this inquiry (A1, A2, S2, S7, L4; access table, column \"wrong or forged token\")",
             ),
             Error::SessionExpired { session } => write!(
                 f,
-                "session {session} has expired; resume the inquiry to issue a new token (S5, S6, L4)"
+                "session {session} has expired; resume the inquiry to issue a new token (S5, S6, L4; access table, column \"token of an expired session\")"
             ),
             Error::LinkUsed { session } => write!(
                 f,

@@ -34,7 +34,7 @@ use crate::{
 /// for event in opened.events.iter().chain(&granted.events).chain(&completed) {
 ///     println!("{} #{}", event.name, event.sequence);
 /// }
-/// assert_eq!(inquiry.status(), Status::Completed);
+/// assert_eq!(inquiry.status_at(t0 + TimeDelta::minutes(30)), Status::Completed);
 /// # Ok::<(), inquiry_lifecycle::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -180,14 +180,17 @@ impl Inquiry {
         self.id
     }
 
-    /// The status as recorded. A live inquiry whose deadline has passed is expired all the
-    /// same (E4): ask [`Inquiry::status_at`] for the status at a given time.
-    pub fn status(&self) -> Status {
+    /// The status as last recorded, which lags behind time: a live inquiry whose deadline
+    /// has passed is expired all the same (E4) until something applies the expiry. To show
+    /// or decide anything (a GET endpoint, a check before acting) use
+    /// [`Inquiry::status_at`]`(now)`; this one is for storage and audits.
+    pub fn recorded_status(&self) -> Status {
         self.status
     }
 
     /// The status as seen at `now`: `expired` once a live inquiry's deadline is reached,
-    /// whether or not anything applied it yet (E4).
+    /// whether or not anything applied it yet (E4). This is the status to show and to
+    /// decide on; [`Inquiry::recorded_status`] may still say `pending` after the deadline.
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
@@ -196,7 +199,7 @@ impl Inquiry {
     /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     /// let (inquiry, _) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1)).unwrap();
     /// assert_eq!(inquiry.status_at(t0 + TimeDelta::hours(24)), Status::Expired);
-    /// assert_eq!(inquiry.status(), Status::Created); // nothing was applied yet
+    /// assert_eq!(inquiry.recorded_status(), Status::Created); // nothing was applied yet
     /// ```
     pub fn status_at(&self, now: DateTime<Utc>) -> Status {
         let now = self.clamp(now);
@@ -250,7 +253,7 @@ impl Inquiry {
     /// let due = inquiry.next_due().unwrap(); // set a timer for this instant
     /// let events = inquiry.apply_due(due);  // ...and apply what is due when it fires
     /// assert_eq!(events[0].at, due);
-    /// assert_eq!(inquiry.status(), Status::Expired);
+    /// assert_eq!(inquiry.recorded_status(), Status::Expired);
     /// assert!(inquiry.apply_due(due).is_empty()); // a second call changes nothing
     /// ```
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
@@ -369,7 +372,7 @@ impl Inquiry {
     /// let later = t0 + TimeDelta::hours(30); // past the 24 h deadline
     /// let opened = inquiry.resume(later, &mut random)?;
     /// assert_eq!(opened.events[0].name.as_str(), "inquiry.expired"); // recorded at the deadline
-    /// assert_eq!(inquiry.status(), Status::Pending);
+    /// assert_eq!(inquiry.recorded_status(), Status::Pending);
     /// assert_eq!(inquiry.deadline(), Some(later + TimeDelta::hours(24)));
     /// # Ok::<(), inquiry_lifecycle::Error>(())
     /// ```

@@ -164,6 +164,12 @@ impl FromStr for Interval {
     }
 }
 
+impl From<Interval> for TimeDelta {
+    fn from(interval: Interval) -> TimeDelta {
+        interval.as_time_delta()
+    }
+}
+
 impl Serialize for Interval {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)

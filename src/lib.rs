@@ -39,7 +39,7 @@
 //! outbox.extend(resumed.events);
 //! outbox.extend(inquiry.access(Some(&resumed.token), minutes(22))?.events);
 //! outbox.extend(inquiry.complete(minutes(30))?);
-//! assert_eq!(inquiry.status(), Status::Completed);
+//! assert_eq!(inquiry.status_at(minutes(30)), Status::Completed);
 //! assert_eq!(outbox.last().map(|event| event.sequence), Some(inquiry.last_sequence()));
 //!
 //! // Finished inquiries cannot be resumed; the refusal says why, by rule.

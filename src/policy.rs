@@ -28,24 +28,69 @@ use crate::{Error, Interval};
 /// assert!(refused.unwrap_err().to_string().contains("session_token_ttl"));
 /// # Ok::<(), inquiry_lifecycle::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// A policy can come from configuration: it (de)serializes with the keys and interval
+/// text of a scenario file's `policy`, a key left out keeping its default. Read it with
+/// [`Policy::from_json`] for the library's `invalid_input` naming the key:
+///
+/// ```
+/// use inquiry_lifecycle::Policy;
+///
+/// let policy = Policy::from_json(r#"{ "expire_after_start": "1h30m", "one_time_link_ttl": "15m" }"#)?;
+/// assert_eq!(policy.intervals().expire_after_start.to_string(), "1h30m");
+/// assert_eq!(serde_json::to_string(&policy).unwrap(),
+///            r#"{"expire_after_start":"1h30m","one_time_link_ttl":"15m"}"#);
+/// let refused = Policy::from_json(r#"{ "session_token_ttl": "0s" }"#).unwrap_err();
+/// assert_eq!(refused.to_string(),
+///            "invalid_input: policy, at `session_token_ttl`: interval of 0s is not positive; \
+///             every interval must be at least 1s (E1) at line 1 column 29");
+/// // The builder takes an `Interval` as well as a `TimeDelta`.
+/// let from_text = Policy::builder()
+///     .expire_after_start("1h30m".parse::<inquiry_lifecycle::Interval>()?)
+///     .one_time_link_ttl(chrono::TimeDelta::minutes(15))
+///     .build()?;
+/// assert_eq!(from_text, policy);
+/// let typo = Policy::from_json(r#"{ "expire_after_strat": "1h" }"#).unwrap_err();
+/// assert!(typo.to_string().contains("unknown field `expire_after_strat`"), "{typo}");
+/// # Ok::<(), inquiry_lifecycle::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Policy {
     settings: Settings,
 }
 
 /// The five intervals, each possibly left to its default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Settings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     expire_after_create: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     expire_after_start: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     expire_after_resume: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     session_token_ttl: Option<Interval>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     one_time_link_ttl: Option<Interval>,
 }
 
 const DEFAULT_INTERVAL: Interval = Interval::hours(24);
 
 impl Policy {
+    /// Reads a policy from JSON configuration (the keys and interval text of a scenario's
+    /// `policy`); anything wrong is `invalid_input` naming the key.
+    pub fn from_json(text: &str) -> Result<Policy, Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let policy: Policy = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| crate::record::json_error("policy", e))?;
+        deserializer
+            .end()
+            .map_err(|e| Error::invalid_input(format!("policy: {e}")))?;
+        Ok(policy)
+    }
+
     /// A builder starting from the defaults.
     pub fn builder() -> PolicyBuilder {
         PolicyBuilder::default()
@@ -87,6 +132,7 @@ impl Policy {
 }
 
 /// Builds a [`Policy`]; every interval is checked when [`build`](PolicyBuilder::build) runs.
+/// Each setter takes a `TimeDelta` or an [`Interval`] (one parsed from `"1h30m"`, say).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[must_use]
 pub struct PolicyBuilder {
@@ -99,33 +145,33 @@ pub struct PolicyBuilder {
 
 impl PolicyBuilder {
     /// How long a `created` inquiry lives (default 24 h).
-    pub fn expire_after_create(mut self, interval: TimeDelta) -> Self {
-        self.expire_after_create = Some(interval);
+    pub fn expire_after_create(mut self, interval: impl Into<TimeDelta>) -> Self {
+        self.expire_after_create = Some(interval.into());
         self
     }
 
     /// How long an inquiry lives after it is started (default: the after-create value).
-    pub fn expire_after_start(mut self, interval: TimeDelta) -> Self {
-        self.expire_after_start = Some(interval);
+    pub fn expire_after_start(mut self, interval: impl Into<TimeDelta>) -> Self {
+        self.expire_after_start = Some(interval.into());
         self
     }
 
     /// How long an inquiry lives after a resume from `expired` (default 24 h).
-    pub fn expire_after_resume(mut self, interval: TimeDelta) -> Self {
-        self.expire_after_resume = Some(interval);
+    pub fn expire_after_resume(mut self, interval: impl Into<TimeDelta>) -> Self {
+        self.expire_after_resume = Some(interval.into());
         self
     }
 
     /// How long a session token lives if it is never used (default 24 h).
-    pub fn session_token_ttl(mut self, interval: TimeDelta) -> Self {
-        self.session_token_ttl = Some(interval);
+    pub fn session_token_ttl(mut self, interval: impl Into<TimeDelta>) -> Self {
+        self.session_token_ttl = Some(interval.into());
         self
     }
 
     /// How long a one-time link may first be redeemed after it is created (default 24 h;
     /// rules E1, L2).
-    pub fn one_time_link_ttl(mut self, interval: TimeDelta) -> Self {
-        self.one_time_link_ttl = Some(interval);
+    pub fn one_time_link_ttl(mut self, interval: impl Into<TimeDelta>) -> Self {
+        self.one_time_link_ttl = Some(interval.into());
         self
     }
 

@@ -26,6 +26,53 @@ pub trait RandomSource {
 /// let mut bytes = [0u8; 32];
 /// random.fill_bytes(&mut bytes);
 /// ```
+///
+/// # In a multi-threaded service
+///
+/// A generator is state that each draw advances, so calls take `&mut`. It is `Send` (not
+/// `Sync`): share it the ordinary way. Two choices, both sound:
+///
+/// - **One per thread** (no lock; what the `rand` crate's thread-local generator does): a
+///   `thread_local!` seeded on first use. Best for a service where every request draws.
+/// - **One behind a `Mutex`**: a draw holds the lock for well under a microsecond (a token
+///   is 32 bytes of ChaCha20), so contention is negligible at any realistic request rate.
+///
+/// Seeding a fresh generator per request also works, at the price of one system call and a
+/// ChaCha20 key setup (a few microseconds) each time.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::sync::{Arc, Mutex};
+/// use chrono::{TimeZone, Utc};
+/// use inquiry_lifecycle::{Inquiry, Policy, SecureRandom};
+///
+/// // One per thread.
+/// thread_local! {
+///     static RANDOM: RefCell<SecureRandom> =
+///         RefCell::new(SecureRandom::from_os().expect("the OS has a random source"));
+/// }
+/// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+/// let (mut inquiry, _created) =
+///     RANDOM.with(|random| Inquiry::create(&Policy::default(), t0, &mut *random.borrow_mut()))?;
+/// let opened = RANDOM.with(|random| inquiry.start(t0, &mut *random.borrow_mut()))?;
+/// # let _ = opened;
+///
+/// // One behind a mutex, shared by every worker thread.
+/// let shared = Arc::new(Mutex::new(SecureRandom::from_os().expect("the OS has a random source")));
+/// let workers: Vec<_> = (0..4)
+///     .map(|_| {
+///         let shared = Arc::clone(&shared);
+///         std::thread::spawn(move || {
+///             let mut random = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+///             Inquiry::create(&Policy::default(), t0, &mut *random).map(|(inquiry, _)| inquiry.id())
+///         })
+///     })
+///     .collect();
+/// for worker in workers {
+///     worker.join().unwrap()?;
+/// }
+/// # Ok::<(), inquiry_lifecycle::Error>(())
+/// ```
 pub struct SecureRandom(ChaCha20Rng);
 
 impl SecureRandom {

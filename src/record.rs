@@ -100,9 +100,19 @@ impl Inquiry {
 
 /// A loading error as the library's: `invalid_input`, naming the JSON path.
 fn load_error(error: serde_path_to_error::Error<serde_json::Error>) -> Error {
+    json_error("stored inquiry", error)
+}
+
+/// A JSON reading error as the library's: `invalid_input`, naming what was read
+/// (`subject`) and the JSON path.
+pub(crate) fn json_error(
+    subject: &str,
+    error: serde_path_to_error::Error<serde_json::Error>,
+) -> Error {
     let path = error.path().to_string();
     let inner = error.into_inner().to_string();
-    // A broken invariant already reads "invalid_input: stored inquiry …".
+    // The library's own errors (a broken invariant, a bad interval) already start with
+    // their code.
     let inner = inner.strip_prefix("invalid_input: ").unwrap_or(&inner);
-    Error::invalid_input(format!("stored inquiry, at `{path}`: {inner}"))
+    Error::invalid_input(format!("{subject}, at `{path}`: {inner}"))
 }

@@ -20,6 +20,8 @@
 //! # stored_inquiries_round_trip();
 //! ```
 
+use std::fmt;
+
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use proptest::collection::SizeRange;
 use proptest::prelude::*;
@@ -251,7 +253,17 @@ pub struct TimedStep {
 }
 
 /// The story of one inquiry: created at `start` under `policy`, then `steps`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` and `Display` print it as a story, a line per step, so that a failing property
+/// shows something readable:
+///
+/// ```text
+/// timeline: seed 7, created 2026-01-01 00:00:00 UTC; intervals: after create 1d, after start 10m, after resume 1d, token TTL 1d, link TTL 1d
+///    1. +5m             start
+///    2. +1m             access with issued token #0
+///    3. -2h             tick
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Timeline {
     /// The policy the inquiry is created under.
     pub policy: Policy,
@@ -263,7 +275,127 @@ pub struct Timeline {
     pub steps: Vec<TimedStep>,
 }
 
+impl fmt::Display for Timeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = self.policy.intervals();
+        writeln!(
+            f,
+            "timeline: seed {}, created {}; intervals: after create {}, after start {}, after resume {}, token TTL {}, link TTL {}",
+            self.seed,
+            self.start,
+            i.expire_after_create,
+            i.expire_after_start,
+            i.expire_after_resume,
+            i.session_token_ttl,
+            i.one_time_link_ttl
+        )?;
+        for (index, step) in self.steps.iter().enumerate() {
+            let seconds = step.after.num_seconds();
+            let after = if seconds < 0 {
+                format!("-{}", Offset(-seconds))
+            } else {
+                format!("+{}", Offset(seconds))
+            };
+            writeln!(f, "  {:>3}. {after:<15} {}", index + 1, step.step)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Timeline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// A count of seconds in the scenario files' `1h30m` form.
+struct Offset(i64);
+
+impl fmt::Display for Offset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::interval::format_seconds(f, self.0)
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Act(action) => f.write_str(action.as_str()),
+            Step::Access(choice) => write!(f, "access with {choice}"),
+            Step::Redeem(choice) => write!(f, "redeem {choice}"),
+            Step::Tick => f.write_str("tick"),
+        }
+    }
+}
+
+impl fmt::Display for TokenChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenChoice::None => f.write_str("no token"),
+            TokenChoice::Issued(n) => write!(f, "issued token #{n}"),
+            TokenChoice::Code(n) => write!(f, "link code #{n} as a token"),
+            TokenChoice::Forged => f.write_str("a forged token"),
+            TokenChoice::Foreign => f.write_str("another inquiry's token"),
+        }
+    }
+}
+
+impl fmt::Display for CodeChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodeChoice::Issued(n) => write!(f, "link code #{n}"),
+            CodeChoice::Token(n) => write!(f, "issued token #{n} as a code"),
+            CodeChoice::Forged => f.write_str("a forged code"),
+            CodeChoice::Foreign => f.write_str("another inquiry's code"),
+        }
+    }
+}
+
 impl Timeline {
+    /// The shortest timeline found by removing steps one at a time while `fails` still
+    /// holds, until no single step can go; for a property's failing timeline (proptest's
+    /// shrinking tries each deletion only once, before simplifying the rest, so a step that
+    /// became removable later stays). A removed step's delay is added to the next step's,
+    /// so later steps keep their instants. `fails` must hold for `self`.
+    ///
+    /// ```
+    /// use inquiry_lifecycle::strategies::{Step, TimedStep, Timeline};
+    /// use inquiry_lifecycle::{Action, Policy, Status};
+    /// use chrono::{TimeDelta, TimeZone, Utc};
+    ///
+    /// let step = |action| TimedStep { after: TimeDelta::minutes(1), step: Step::Act(action) };
+    /// let timeline = Timeline {
+    ///     policy: Policy::default(),
+    ///     seed: 1,
+    ///     start: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    ///     steps: vec![step(Action::Resume), step(Action::Start), step(Action::Link), step(Action::Complete)],
+    /// };
+    /// // "It never ends completed" fails; the shortest story that shows it:
+    /// let completed = |t: &Timeline| t.play().unwrap().inquiry().recorded_status() == Status::Completed;
+    /// let shortest = timeline.minimize(completed);
+    /// assert_eq!(shortest.steps.len(), 2); // start, complete
+    /// println!("{shortest}");
+    /// ```
+    pub fn minimize(&self, mut fails: impl FnMut(&Timeline) -> bool) -> Timeline {
+        let mut shortest = self.clone();
+        let mut index = 0;
+        while index < shortest.steps.len() {
+            let mut candidate = shortest.clone();
+            let removed = candidate.steps.remove(index);
+            if let Some(next) = candidate.steps.get_mut(index) {
+                next.after = next.after.checked_add(&removed.after).unwrap_or(next.after);
+            }
+            if fails(&candidate) {
+                // Shorter and still failing: keep it, and try every step again.
+                shortest = candidate;
+                index = 0;
+            } else {
+                index += 1;
+            }
+        }
+        shortest
+    }
+
     /// The instant of each step.
     pub fn times(&self) -> Vec<DateTime<Utc>> {
         let mut now = self.start;

@@ -178,3 +178,25 @@ fn the_library_behind_the_trait_answers_as_the_library_does() {
         (Status::Expired, 4, 0)
     );
 }
+
+/// Issue 14: a failure reads the same through `Debug` (what `unwrap` prints) as through
+/// `Display`, is a `std::error::Error`, and a failing timeline prints as a short story.
+#[test]
+fn failures_and_timelines_read_as_stories() {
+    let failure = check(ResumesCompleted::default, Config::with_cases(512))
+        .expect_err("resume on completed must be caught");
+    assert_eq!(format!("{failure:?}"), failure.to_string());
+    let as_error: &dyn std::error::Error = &failure;
+    assert!(as_error.to_string().contains("diverges"));
+    let CheckFailure::Diverged(divergence) = failure else {
+        panic!("{failure}");
+    };
+    let story = format!("{:?}", divergence.timeline);
+    assert!(story.starts_with("timeline: seed "), "{story}");
+    assert!(!story.contains("settings"), "{story}");
+    assert!(
+        story.lines().count() <= 1 + divergence.timeline.steps.len(),
+        "{story}"
+    );
+    assert!(story.contains("resume"), "{story}");
+}

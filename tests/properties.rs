@@ -57,7 +57,7 @@ impl Run {
     fn step(&mut self, step: Step, now: DateTime<Utc>) -> Result<Vec<Event>, TestCaseError> {
         self.now = now;
         let before = snapshot(self.inquiry());
-        let status_before = self.inquiry().status();
+        let status_before = self.inquiry().recorded_status();
         let revision_before = self.inquiry().revision();
         let live_at_now = self.inquiry().status_at(now).is_live();
         let result = self.player.step(step, now);
@@ -117,7 +117,7 @@ impl Run {
         prop_assert_eq!(self.inquiry().revision(), self.changing_calls);
         // Decided inquiries never change status again.
         if status_before.is_decided() {
-            prop_assert_eq!(self.inquiry().status(), status_before);
+            prop_assert_eq!(self.inquiry().recorded_status(), status_before);
         }
         for event in &events {
             if event.name == EventName::SessionExpired {
@@ -150,7 +150,7 @@ impl Run {
             prop_assert!(pair[0].at <= pair[1].at, "time ran backwards");
         }
         let last = self.history().last().map(|e| e.status_after);
-        prop_assert_eq!(last, Some(self.inquiry().status()));
+        prop_assert_eq!(last, Some(self.inquiry().recorded_status()));
         // Serialization round-trips exactly.
         let text = snapshot(self.inquiry());
         let back: Inquiry =
@@ -158,7 +158,7 @@ impl Run {
         prop_assert_eq!(&back, self.inquiry());
         // S7: bounded memory; S6: no live session outside the live statuses.
         prop_assert!(self.inquiry().sessions().len() <= MAX_SESSIONS);
-        if !self.inquiry().status().is_live() || self.inquiry().is_redacted() {
+        if !self.inquiry().recorded_status().is_live() || self.inquiry().is_redacted() {
             prop_assert!(self.inquiry().sessions().iter().all(|s| !s.is_live()));
         }
         Ok(())
@@ -239,7 +239,7 @@ proptest! {
         let deadline_seen = player.inquiry().deadline_at(at);
         let _ = player.step(Step::Tick, at).unwrap();
         let inquiry = player.inquiry();
-        prop_assert_eq!(inquiry.status(), seen);
+        prop_assert_eq!(inquiry.recorded_status(), seen);
         prop_assert_eq!(inquiry.deadline(), deadline_seen);
         let live = inquiry.sessions().iter().filter(|s| s.is_live()).count();
         prop_assert_eq!(live, live_seen);

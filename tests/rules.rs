@@ -4,7 +4,7 @@ mod common;
 
 use chrono::TimeDelta;
 use common::*;
-use inquiry_lifecycle::rules::{decide, Verdict};
+use inquiry_lifecycle::rules::{decide, Verdict, RULE_IDS};
 use inquiry_lifecycle::*;
 
 // ----- statuses and transitions -------------------------------------------------------------
@@ -13,7 +13,7 @@ use inquiry_lifecycle::*;
 fn t1_create_yields_created_with_revision_one_and_sequence_one() {
     let mut random = random();
     let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
-    assert_eq!(inquiry.status(), Status::Created);
+    assert_eq!(inquiry.recorded_status(), Status::Created);
     assert_eq!(inquiry.revision(), 1);
     assert_eq!(names(&events), [EventName::InquiryCreated]);
     assert_eq!(events[0].sequence, 1);
@@ -25,7 +25,7 @@ fn t1_create_yields_created_with_revision_one_and_sequence_one() {
 fn t2_start_moves_created_to_pending_and_opens_a_session() {
     let (mut inquiry, mut random) = created();
     let opened = inquiry.start(min(5), &mut random).unwrap();
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
     assert_eq!(
         names(&opened.events),
         [EventName::InquiryStarted, EventName::SessionCreated]
@@ -45,7 +45,7 @@ fn t3_t4_complete_and_fail_apply_only_to_pending() {
         assert_eq!(refused.code(), ErrorCode::InvalidTransition);
         let _ = inquiry.start(min(2), &mut random).unwrap();
         let _ = inquiry.act(action, min(3), &mut random).unwrap();
-        assert_eq!(inquiry.status(), to);
+        assert_eq!(inquiry.recorded_status(), to);
         assert_eq!(inquiry.finished_at(), Some(min(3)));
     }
 }
@@ -55,7 +55,7 @@ fn t5_explicit_expire_applies_to_created_and_pending() {
     let (mut inquiry, _) = created();
     let events = inquiry.expire(min(1)).unwrap();
     assert_eq!(names(&events), [EventName::InquiryExpired]);
-    assert_eq!(inquiry.status(), Status::Expired);
+    assert_eq!(inquiry.recorded_status(), Status::Expired);
     assert_eq!(inquiry.expired_at(), Some(min(1)));
 }
 
@@ -65,7 +65,7 @@ fn t6_resume_of_a_live_inquiry_keeps_status_and_deadline() {
     let _ = inquiry.start(min(5), &mut random).unwrap();
     let deadline = inquiry.deadline();
     let opened = inquiry.resume(min(10), &mut random).unwrap();
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
     assert_eq!(inquiry.deadline(), deadline, "E3: T6 buys no time");
     assert_eq!(opened.events[0].name, EventName::InquiryResumed);
     assert_eq!(inquiry.resumed_at(), None);
@@ -80,7 +80,7 @@ fn t7_resume_of_expired_inquiry_moves_it_to_pending_with_a_new_deadline() {
     let (mut inquiry, mut random) = created_with(&policy);
     let _ = inquiry.expire(min(1)).unwrap();
     let opened = inquiry.resume(min(10), &mut random).unwrap();
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
     assert_eq!(inquiry.deadline(), Some(min(40)));
     assert_eq!(opened.events[0].status_before, Some(Status::Expired));
     assert_eq!(opened.events[0].status_after, Status::Pending);
@@ -172,7 +172,7 @@ fn t11_redact_sets_redacted_at_keeps_status_and_freezes_everything_else() {
         names(&events),
         [EventName::InquiryRedacted, EventName::SessionExpired]
     );
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
     assert_eq!(inquiry.redacted_at(), Some(min(2)));
     for action in Action::ALL {
         let result = inquiry.act(action, min(3), &mut random);
@@ -289,7 +289,11 @@ fn e4_a_live_inquiry_is_expired_at_its_deadline_even_before_anything_is_applied(
         Status::Created
     );
     assert_eq!(inquiry.status_at(hours(24)), Status::Expired);
-    assert_eq!(inquiry.status(), Status::Created, "nothing applied yet");
+    assert_eq!(
+        inquiry.recorded_status(),
+        Status::Created,
+        "nothing applied yet"
+    );
 }
 
 #[test]
@@ -357,7 +361,7 @@ fn e7_explicit_expire_ends_every_session_and_can_be_resumed() {
     );
     assert_eq!(inquiry.live_sessions_at(min(3)), 0);
     let _ = inquiry.resume(min(4), &mut random).unwrap();
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
 }
 
 #[test]
@@ -538,7 +542,7 @@ fn s4b_resume_from_expired_and_link_sessions_always_open_a_new_session() {
         after.session_id, resumed.session_id,
         "T7 opens a new session"
     );
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
 }
 
 #[test]
@@ -918,7 +922,7 @@ fn t4_t8_fail_and_mark_for_review_record_their_events_and_times() {
     assert_eq!(inquiry.reviewed_at(), Some(min(3)));
     let _ = inquiry.decline(min(4)).unwrap();
     assert_eq!(inquiry.decided_at(), Some(min(4)));
-    assert_eq!(inquiry.status(), Status::Declined);
+    assert_eq!(inquiry.recorded_status(), Status::Declined);
 }
 
 #[test]
@@ -961,13 +965,16 @@ fn l1_a_link_opens_a_session_on_created_and_pending_and_changes_nothing_else() {
         if pending {
             let _ = inquiry.start(min(1), &mut random).unwrap();
         }
-        let (status, deadline, revision) =
-            (inquiry.status(), inquiry.deadline(), inquiry.revision());
+        let (status, deadline, revision) = (
+            inquiry.recorded_status(),
+            inquiry.deadline(),
+            inquiry.revision(),
+        );
         let others: Vec<_> = inquiry.sessions().to_vec();
         let linked = inquiry.link(min(2), &mut random).unwrap();
         assert_eq!(names(&linked.events), [EventName::SessionCreated]);
         assert_eq!(linked.events[0].session_id, Some(linked.session_id));
-        assert_eq!(inquiry.status(), status);
+        assert_eq!(inquiry.recorded_status(), status);
         assert_eq!(inquiry.deadline(), deadline);
         assert_eq!(inquiry.revision(), revision + 1);
         assert_eq!(&inquiry.sessions()[..others.len()], &others[..]);
@@ -1053,7 +1060,7 @@ fn l3_redeeming_hands_out_a_fresh_token_each_time_within_the_grace() {
     let (mut inquiry, mut random) = created();
     let _ = inquiry.start(min(1), &mut random).unwrap();
     let linked = inquiry.link(min(2), &mut random).unwrap();
-    let (status, deadline) = (inquiry.status(), inquiry.deadline());
+    let (status, deadline) = (inquiry.recorded_status(), inquiry.deadline());
     let first = inquiry.redeem(&linked.code, min(3), &mut random).unwrap();
     assert_eq!(first.session_id, linked.session_id);
     assert_eq!(names(&first.events), [EventName::SessionStarted]);
@@ -1061,7 +1068,10 @@ fn l3_redeeming_hands_out_a_fresh_token_each_time_within_the_grace() {
         inquiry.sessions().last().unwrap().status(),
         SessionStatus::Active
     );
-    assert_eq!((inquiry.status(), inquiry.deadline()), (status, deadline));
+    assert_eq!(
+        (inquiry.recorded_status(), inquiry.deadline()),
+        (status, deadline)
+    );
     let _ = inquiry.access(Some(&first.token), min(4)).unwrap();
     // A reload within the grace: a fresh token, no event, one more revision (V1), and the
     // change recorded at the call's time (E6).
@@ -1117,7 +1127,7 @@ fn l3_a_redemption_is_an_access_the_table_rows_answer_first() {
     let linked = inquiry.link(min(2), &mut random).unwrap();
     let opened = inquiry.redeem(&linked.code, min(3), &mut random).unwrap();
     let _ = inquiry.access(Some(&opened.token), min(4)).unwrap();
-    assert_eq!(inquiry.status(), Status::Pending);
+    assert_eq!(inquiry.recorded_status(), Status::Pending);
 }
 
 #[test]
@@ -1238,4 +1248,37 @@ fn e1_the_one_time_link_ttl_defaults_to_24_hours_and_is_overridable_per_inquiry(
     let _ = inquiry.link(min(0), &mut random).unwrap();
     assert_eq!(inquiry.sessions()[0].expires_at(), min(15));
     assert_eq!(service.intervals().one_time_link_ttl.to_string(), "1d");
+}
+
+#[test]
+fn every_access_refusal_cites_its_rules_and_the_access_tables_row_or_column() {
+    let policy = Policy::builder()
+        .session_token_ttl(TimeDelta::minutes(1))
+        .build()
+        .unwrap();
+    let mut messages = Vec::new();
+    let (mut inquiry, mut random) = created_with(&policy);
+    let unused = inquiry.start(min(1), &mut random).unwrap();
+    messages.push(inquiry.access(None, min(3)).unwrap_err());
+    messages.push(inquiry.access(Some(&forged_token()), min(3)).unwrap_err());
+    messages.push(inquiry.access(Some(&unused.token), min(3)).unwrap_err());
+    for end in [Action::Expire, Action::Approve, Action::Redact] {
+        let (mut inquiry, mut random) = created();
+        let _ = inquiry.act(end, min(1), &mut random).unwrap();
+        messages.push(inquiry.access(None, min(2)).unwrap_err());
+    }
+    for error in messages {
+        let text = error.to_string();
+        assert!(text.contains("access table, "), "{text}");
+        assert!(
+            text.contains("row \"") || text.contains("column \""),
+            "{text}"
+        );
+        assert!(
+            RULE_IDS.iter().any(|id| text.contains(&format!("({id}"))
+                || text.contains(&format!(" {id},"))
+                || text.contains(&format!(" {id};"))),
+            "{text}"
+        );
+    }
 }

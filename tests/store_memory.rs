@@ -32,7 +32,7 @@ async fn act_hands_back_the_token_that_start_made_and_the_saved_inquiry() {
     let started = act(&store, inquiry.id(), 3, |i| i.start(t0, &mut random))
         .await
         .unwrap();
-    assert_eq!(started.inquiry.status(), Status::Pending);
+    assert_eq!(started.inquiry.recorded_status(), Status::Pending);
     assert_eq!(started.inquiry.revision(), 2);
     let stored = store.load(inquiry.id()).await.unwrap().unwrap();
     assert_eq!(stored, started.inquiry);
@@ -73,7 +73,7 @@ async fn act_saves_the_events_of_an_action_given_as_data() {
     assert!(acted.outcome.opened.is_some());
     assert_eq!(acted.outcome.events.len(), 2);
     let stored = store.load(inquiry.id()).await.unwrap().unwrap();
-    assert_eq!(stored.status(), Status::Pending);
+    assert_eq!(stored.recorded_status(), Status::Pending);
     assert_eq!(stored.revision(), 2);
 }
 
@@ -291,4 +291,66 @@ fn memory_store_counts_what_it_holds() {
     block_on(store.insert(&inquiry, &events)).unwrap();
     assert!(!store.is_empty());
     assert_eq!(store.len(), 1);
+}
+
+/// Issue 14: a handler answers any error with one line; the table in the store docs.
+#[test]
+fn every_store_and_act_error_has_a_code_and_an_http_status() {
+    use inquiry_lifecycle::store::{ActError, StoreError};
+    use inquiry_lifecycle::{Error, InquiryId};
+    let id = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    let cases: Vec<(ActError, &str, u16)> = vec![
+        (StoreError::NotFound(id).into(), "not_found", 404),
+        (
+            StoreError::Conflict {
+                id,
+                expected: 1,
+                stored: Some(2),
+            }
+            .into(),
+            "conflict",
+            409,
+        ),
+        (ActError::GaveUp(3), "conflict", 409),
+        (StoreError::Duplicate(id).into(), "duplicate", 409),
+        (
+            StoreError::Corrupt {
+                id,
+                error: Error::invalid_input("x"),
+            }
+            .into(),
+            "corrupt_record",
+            500,
+        ),
+        (
+            StoreError::Unavailable("down".into()).into(),
+            "store_unavailable",
+            503,
+        ),
+        (
+            StoreError::Backend("broken".into()).into(),
+            "store_failed",
+            503,
+        ),
+        (
+            Error::InvalidTransition {
+                action: inquiry_lifecycle::Action::Start,
+                status: inquiry_lifecycle::Status::Approved,
+            }
+            .into(),
+            "invalid_transition",
+            409,
+        ),
+        (Error::SessionRequired.into(), "session_required", 401),
+    ];
+    for (error, code, status) in cases {
+        assert_eq!(
+            (error.code(), error.http_status()),
+            (code, status),
+            "{error}"
+        );
+        if let ActError::Store(store) = &error {
+            assert_eq!((store.code(), store.http_status()), (code, status));
+        }
+    }
 }

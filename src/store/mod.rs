@@ -26,7 +26,7 @@
 //! // Load, act, save with compare-and-swap, retrying on conflict.
 //! let acted = act(&store, inquiry.id(), 3, |inquiry| inquiry.expire(t0)).await?;
 //! assert_eq!(acted.outcome.len(), 1);
-//! assert_eq!(acted.inquiry.status(), Status::Expired);
+//! assert_eq!(acted.inquiry.recorded_status(), Status::Expired);
 //!
 //! // A publisher leases the committed events, delivers them, then acknowledges them.
 //! let lease = TimeDelta::seconds(30);
@@ -41,6 +41,38 @@
 //!
 //! A service that picks its store at run time (memory or a database, from configuration)
 //! holds it as a `Box<dyn` [`DynStore`]`>`; [`act`] and [`sweep`] take that too.
+//!
+//! # Errors, codes and HTTP statuses
+//!
+//! Every error a handler meets has a stable `code()` and the `http_status()` to answer
+//! with, so one match-free line answers any of them: the rules' refusals keep their own
+//! ([`ErrorCode`](crate::ErrorCode)), and the store's are:
+//!
+//! | error | `code()` | `http_status()` |
+//! |---|---|---|
+//! | [`ActError::Refused`] | the refusal's own code, e.g. `not_resumable` | the refusal's own, e.g. 409 |
+//! | [`StoreError::NotFound`] | `not_found` | 404 |
+//! | [`StoreError::Conflict`], [`ActError::GaveUp`] (conflicts until the attempts ran out) | `conflict` | 409 |
+//! | [`StoreError::Duplicate`] | `duplicate` | 409 |
+//! | [`StoreError::Corrupt`] | `corrupt_record` | 500 |
+//! | [`StoreError::Unavailable`] | `store_unavailable` | 503 |
+//! | [`StoreError::Backend`] | `store_failed` | 503 |
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use chrono::{TimeZone, Utc};
+//! use inquiry_lifecycle::store::{act, MemoryStore};
+//! use inquiry_lifecycle::InquiryId;
+//!
+//! let store = MemoryStore::new();
+//! let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+//! let missing = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+//! let error = act(&store, missing, 3, |inquiry| inquiry.expire(t0)).await.unwrap_err();
+//! // In a handler: answer (error.http_status(), error.code(), error.to_string()).
+//! assert_eq!((error.http_status(), error.code()), (404, "not_found"));
+//! # }
+//! ```
 
 mod dynamic;
 mod memory;
@@ -95,6 +127,30 @@ pub enum StoreError {
     /// The backend failed otherwise (a query error, a value it cannot store, …).
     #[error("store backend: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// The stable snake_case code (the table in the [module docs](self)).
+    pub const fn code(&self) -> &'static str {
+        match self {
+            StoreError::Conflict { .. } => "conflict",
+            StoreError::Duplicate(_) => "duplicate",
+            StoreError::NotFound(_) => "not_found",
+            StoreError::Corrupt { .. } => "corrupt_record",
+            StoreError::Unavailable(_) => "store_unavailable",
+            StoreError::Backend(_) => "store_failed",
+        }
+    }
+
+    /// The HTTP status a REST API answers with (the table in the [module docs](self)).
+    pub const fn http_status(&self) -> u16 {
+        match self {
+            StoreError::NotFound(_) => 404,
+            StoreError::Conflict { .. } | StoreError::Duplicate(_) => 409,
+            StoreError::Corrupt { .. } => 500,
+            StoreError::Unavailable(_) | StoreError::Backend(_) => 503,
+        }
+    }
 }
 
 /// What a service implements to persist inquiries.
@@ -184,6 +240,29 @@ pub enum ActError {
     GaveUp(usize),
 }
 
+impl ActError {
+    /// The stable snake_case code: a refusal's own ([`ErrorCode`](crate::ErrorCode)), or
+    /// the store's ([`StoreError::code`]); `conflict` when every attempt met a concurrent
+    /// change.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ActError::Refused(error) => error.code().as_str(),
+            ActError::Store(error) => error.code(),
+            ActError::GaveUp(_) => "conflict",
+        }
+    }
+
+    /// The HTTP status a REST API answers with: a refusal's own, the store's, or 409 when
+    /// every attempt met a concurrent change.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            ActError::Refused(error) => error.http_status(),
+            ActError::Store(error) => error.http_status(),
+            ActError::GaveUp(_) => 409,
+        }
+    }
+}
+
 /// What an operation on an inquiry hands back: something holding the call's events, and
 /// perhaps more (a token, a session id). [`act`] saves the events with the inquiry.
 pub trait Change {
@@ -255,7 +334,7 @@ pub struct Acted<T> {
 ///
 /// let started = act(&store, inquiry.id(), 3, |inquiry| inquiry.start(t0, &mut random)).await?;
 /// let token = started.outcome.token; // hand it to the person, once
-/// assert_eq!(started.inquiry.status(), Status::Pending);
+/// assert_eq!(started.inquiry.recorded_status(), Status::Pending);
 /// let later = t0 + TimeDelta::minutes(1);
 /// let opened = act(&store, inquiry.id(), 3, |inquiry| inquiry.access(Some(&token), later)).await?;
 /// assert_eq!(opened.outcome.events[0].name.as_str(), "inquiry-session.started");

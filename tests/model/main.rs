@@ -274,7 +274,7 @@ impl StateMachineTest for Library {
 
     fn check_invariants(sut: &Library, model: &Model) {
         let inquiry = sut.player.inquiry();
-        assert_eq!(inquiry.status(), model.status);
+        assert_eq!(inquiry.recorded_status(), model.status);
         assert_eq!(inquiry.is_redacted(), model.redacted);
         assert_eq!(inquiry.revision(), model.revision);
         assert_eq!(inquiry.deadline(), model.deadline());

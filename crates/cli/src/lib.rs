@@ -226,3 +226,81 @@ pub fn update_docs(root: &Path) -> Result<Vec<DocUpdate>, String> {
     }
     Ok(done)
 }
+
+/// `inquiry-rules explain`: why the rule book allows or refuses an action on a status
+/// (`explain approved resume`, `explain completed approve redacted`), or what a rule says
+/// (`explain S4b`). The text printed, or why the question cannot be answered (unknown
+/// status, action or rule ID, with the ones that exist).
+pub fn explain(args: &[&str]) -> Result<String, String> {
+    use inquiry_lifecycle::rules::{self, Action, Verdict, RULE_IDS};
+    use inquiry_lifecycle::{ErrorCode, Status};
+    match args {
+        [rule] if RULE_IDS.contains(rule) => rule_text(rule),
+        [status, action] | [status, action, "redacted"] => {
+            let status: Status = status.parse().map_err(|_| {
+                format!(
+                    "unknown status {status:?}; expected one of {}",
+                    names(Status::ALL.iter().map(|s| s.as_str()))
+                )
+            })?;
+            let action: Action = action.parse().map_err(|_| {
+                format!(
+                    "unknown action {action:?}; expected one of {}",
+                    names(Action::ALL.iter().map(|a| a.as_str()))
+                )
+            })?;
+            let why = rules::explain(status, args.len() == 3, action);
+            let verdict = match why.verdict {
+                Ok(Verdict::Applies(_)) => "allowed".to_owned(),
+                Ok(Verdict::Repeat) => "allowed, a no-op".to_owned(),
+                Err(code) => format!("refused, {code} (HTTP {})", ErrorCode::http_status(code)),
+            };
+            Ok(format!("{verdict}\n{}\n", why.text))
+        }
+        [other] => Err(format!(
+            "unknown rule ID {other:?}; expected one of {}",
+            names(RULE_IDS.iter().copied())
+        )),
+        _ => Err("explain takes a rule ID (explain S4b) or a status and an action (explain approved resume [redacted])".to_owned()),
+    }
+}
+
+fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
+
+/// What a rule says: the transition table's sentence for T1–T11 and L1, else its paragraph
+/// in `docs/RULES.md`.
+fn rule_text(id: &str) -> Result<String, String> {
+    use inquiry_lifecycle::rules::{action_rules, CREATE};
+    if id == CREATE.id {
+        return Ok(format!(
+            "{id}: create: an inquiry is created `{}`, yielding `{}`\n",
+            CREATE.to, CREATE.event
+        ));
+    }
+    if let Some(rule) = action_rules().find(|rule| rule.id == id) {
+        return Ok(format!("{id}: {}: {}\n", rule.action, rule.summary));
+    }
+    let path = repository_root().join("docs/RULES.md");
+    let doc = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut lines = doc.lines().skip_while(|line| {
+        let bullet = line.trim_start().strip_prefix("- **").unwrap_or("");
+        !(bullet.starts_with(&format!("{id}**")) || bullet.starts_with(&format!("{id} (")))
+    });
+    let first = lines
+        .next()
+        .ok_or_else(|| format!("{id} has no paragraph in {}", path.display()))?;
+    let indent = first.len() - first.trim_start().len();
+    let mut text = first.trim_start().trim_start_matches("- ").to_owned();
+    for line in lines {
+        let more = line.len() - line.trim_start().len();
+        if line.trim().is_empty() || more <= indent || line.trim_start().starts_with("- ") {
+            break;
+        }
+        text.push(' ');
+        text.push_str(line.trim());
+    }
+    Ok(format!("{}\n", text.replace("**", "")))
+}

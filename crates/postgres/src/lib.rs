@@ -178,7 +178,7 @@ struct Columns {
 impl Columns {
     fn of(inquiry: &Inquiry, events: &[Event]) -> Result<Columns, StoreError> {
         Ok(Columns {
-            status: inquiry.status().as_str(),
+            status: inquiry.recorded_status().as_str(),
             deadline: inquiry.deadline(),
             next_due: inquiry.next_due().map(ceil_micros),
             record: serde_json::to_string(inquiry).map_err(json)?,
@@ -362,10 +362,10 @@ impl InquiryStore for PostgresStore {
                 inquiry.revision()
             ))));
         }
-        if status != inquiry.status().as_str() {
+        if status != inquiry.recorded_status().as_str() {
             return Err(corrupt(Error::invalid_input(format!(
                 "the status column ({status:?}) disagrees with the record's status ({})",
-                inquiry.status()
+                inquiry.recorded_status()
             ))));
         }
         if inquiry.id() != id {

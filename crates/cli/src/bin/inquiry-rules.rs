@@ -1,14 +1,15 @@
 //! Prints the rules from the data the state machine runs on, or refreshes the committed docs.
 //!
-//! Usage: `inquiry-rules --format markdown|mermaid|dot` or
+//! Usage: `inquiry-rules --format markdown|mermaid|dot`,
+//! `inquiry-rules explain STATUS ACTION [redacted]`, `inquiry-rules explain RULE`, or
 //! `inquiry-rules --update-docs [DIR]` (DIR: the repository root, by default this one).
 
 use std::process::ExitCode;
 
 use inquiry_lifecycle::render;
-use inquiry_lifecycle_cli::{repository_root, update_docs, DocUpdate};
+use inquiry_lifecycle_cli::{explain, repository_root, update_docs, DocUpdate};
 
-const USAGE: &str = "usage: inquiry-rules --format markdown|mermaid|dot\n       inquiry-rules --update-docs [DIR]   (rewrites the generated sections of DIR/README.md and DIR/docs/RULES.md; DIR defaults to the repository root)";
+const USAGE: &str = "usage: inquiry-rules --format markdown|mermaid|dot\n       inquiry-rules explain STATUS ACTION [redacted]   (e.g. explain approved resume)\n       inquiry-rules explain RULE   (e.g. explain S4b)\n       inquiry-rules --update-docs [DIR]   (rewrites the generated sections of DIR/README.md and DIR/docs/RULES.md; DIR defaults to the repository root)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,6 +18,17 @@ fn main() -> ExitCode {
         ["--format", "markdown"] => print!("{}", render::markdown()),
         ["--format", "mermaid"] => print!("{}", render::mermaid()),
         ["--format", "dot"] => print!("{}", render::dot()),
+        ["--format", other] => {
+            eprintln!("inquiry-rules: unknown format {other:?}; expected markdown, mermaid or dot\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        ["explain", question @ ..] => match explain(question) {
+            Ok(text) => print!("{text}"),
+            Err(why) => {
+                eprintln!("inquiry-rules: {why}");
+                return ExitCode::from(2);
+            }
+        },
         ["--update-docs", rest @ ..] if rest.len() <= 1 => {
             let root = rest
                 .first()
