@@ -86,16 +86,25 @@ impl Interval {
     }
 }
 
+/// How a duration is written, for messages.
+pub(crate) const DURATION_FORM: &str =
+    "whole numbers each followed by d, h, m or s, largest first, e.g. 0s, 90m, 1h30m, 2d";
+
 /// Parses the `1h30m` form into seconds (zero allowed): digits then a unit, units from
 /// largest to smallest, each at most once.
 pub(crate) fn parse_seconds(text: &str) -> Result<i64, Error> {
-    let bad = |why: &str| {
+    seconds_or_problem(text).map_err(|why| {
         Error::invalid_input(format!(
-            "bad duration {text:?}: {why}; expected whole numbers each followed by d, h, m or s, largest first, e.g. 0s, 90m, 1h30m, 2d"
+            "bad duration {text:?}: {why}; expected {DURATION_FORM}"
         ))
-    };
+    })
+}
+
+/// The seconds `text` writes, or what is wrong with it, in a few words (the caller says
+/// what was expected, once).
+pub(crate) fn seconds_or_problem(text: &str) -> Result<i64, String> {
     if text.is_empty() {
-        return Err(bad("it is empty"));
+        return Err("it is empty".to_owned());
     }
     let mut total: i64 = 0;
     let mut rest = text;
@@ -103,25 +112,33 @@ pub(crate) fn parse_seconds(text: &str) -> Result<i64, Error> {
     while !rest.is_empty() {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
-            return Err(bad("a unit must follow a number"));
+            return Err("a unit must follow a number".to_owned());
         }
         let (number, tail) = rest.split_at(digits);
         let mut tail_chars = tail.chars();
         let unit = tail_chars
             .next()
-            .ok_or_else(|| bad("the last number has no unit"))?;
-        let position = UNITS[next_unit..]
+            .ok_or_else(|| "the last number has no unit".to_owned())?;
+        let Some(position) = UNITS[next_unit..]
             .iter()
             .position(|(name, _)| *name == unit)
-            .ok_or_else(|| bad("units must be d, h, m or s, each once, largest first"))?;
+        else {
+            return Err(if UNITS.iter().any(|(name, _)| *name == unit) {
+                format!("{unit:?} comes twice or after a smaller unit")
+            } else {
+                format!("{unit:?} is not a unit")
+            });
+        };
         let scale = UNITS[next_unit + position].1;
         next_unit += position + 1;
-        let value: i64 = number.parse().map_err(|_| bad("a number is too large"))?;
+        let value: i64 = number
+            .parse()
+            .map_err(|_| "a number is too large".to_owned())?;
         total = value
             .checked_mul(scale)
             .and_then(|seconds| total.checked_add(seconds))
             .filter(|seconds| *seconds <= 100 * Interval::MAX.seconds)
-            .ok_or_else(|| bad("it is too long"))?;
+            .ok_or_else(|| "it is too long".to_owned())?;
         rest = tail_chars.as_str();
     }
     Ok(total)

@@ -177,19 +177,67 @@ pub fn mermaid() -> String {
     out
 }
 
+/// Whether a rule applies to more than half the statuses ("every status but …": T8–T10).
+/// The DOT graph draws such a rule as one edge from a box around its statuses.
+fn is_wide(rule: &TransitionRule) -> bool {
+    rule.from.len() > Status::ALL.len() / 2 && rule.from.len() < Status::ALL.len()
+}
+
 /// A Graphviz DOT graph of the transition table.
+///
+/// The rules that apply to "every status but …" (T8–T10) are drawn once each, from a box
+/// around the statuses they apply to, so the graph reads at a glance: the undecided
+/// statuses in one box, those that can still be sent to review in a box inside it.
 pub fn dot() -> String {
     let mut out = String::from("digraph inquiry_lifecycle {\n");
-    out.push_str("    rankdir=LR;\n    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
+    out.push_str("    rankdir=LR;\n    compound=true;\n");
+    out.push_str("    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
     out.push_str("    edge [fontname=\"Helvetica\", fontsize=10];\n");
     out.push_str("    init [shape=point, label=\"\"];\n");
-    for status in Status::ALL {
+    // The boxes: one per distinct set of statuses of the wide rules, largest outermost.
+    let mut boxes: Vec<&'static [Status]> = Vec::new();
+    for rule in TRANSITIONS.iter().filter(|rule| is_wide(rule)) {
+        if !boxes.contains(&rule.from) {
+            boxes.push(rule.from);
+        }
+    }
+    boxes.sort_by_key(|from| std::cmp::Reverse(from.len()));
+    let nested = boxes
+        .windows(2)
+        .all(|pair| pair[1].iter().all(|status| pair[0].contains(status)));
+    let node = |out: &mut String, status: Status, indent: &str| {
         let style = if status.is_decided() {
             ", peripheries=2"
         } else {
             ""
         };
-        let _ = writeln!(out, "    {status} [label=\"{status}\"{style}];");
+        let _ = writeln!(out, "{indent}{status} [label=\"{status}\"{style}];");
+    };
+    if nested {
+        // Open a cluster per box, each inside the one before; put each status in the
+        // innermost box that holds it.
+        let mut indent = String::from("    ");
+        for (depth, from) in boxes.iter().enumerate() {
+            let _ = writeln!(out, "{indent}subgraph cluster_{depth} {{");
+            indent.push_str("    ");
+            let _ = writeln!(out, "{indent}style=dashed; color=gray50; label=\"\";");
+            let inner = boxes.get(depth + 1);
+            for status in from
+                .iter()
+                .filter(|s| inner.is_none_or(|inner| !inner.contains(s)))
+            {
+                node(&mut out, *status, &indent);
+            }
+        }
+        for _ in &boxes {
+            indent.truncate(indent.len() - 4);
+            let _ = writeln!(out, "{indent}}}");
+        }
+    }
+    for status in Status::ALL {
+        if !nested || !boxes.iter().any(|from| from.contains(&status)) {
+            node(&mut out, status, "    ");
+        }
     }
     let _ = writeln!(
         out,
@@ -197,11 +245,40 @@ pub fn dot() -> String {
         CREATE.to, CREATE.id
     );
     for (from, to, label) in edges() {
+        if nested && wide_edge(from, to) {
+            continue;
+        }
         let _ = writeln!(out, "    {from} -> {to} [label=\"{label}\"];");
+    }
+    if nested {
+        for rule in TRANSITIONS.iter().filter(|rule| is_wide(rule)) {
+            let (Target::Status(to), Some(depth)) =
+                (rule.to, boxes.iter().position(|from| *from == rule.from))
+            else {
+                continue;
+            };
+            // The edge leaves from the box (`ltail`); its tail is any status inside it.
+            let Some(tail) = rule.from.last() else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "    {tail} -> {to} [label=\"{} ({}), from every status in the box\", ltail=cluster_{depth}];",
+                rule.action.verb(),
+                rule.id
+            );
+        }
     }
     out.push_str("    note [shape=note, label=\"redact (T11): every status, unchanged\\nlink (L1): created, pending, unchanged\\napproved, declined: final\"];\n");
     out.push_str("}\n");
     out
+}
+
+/// Whether the status change `from` -> `to` is made only by wide rules (drawn from a box).
+fn wide_edge(from: Status, to: Status) -> bool {
+    let makes = |rule: &&TransitionRule| rule.from.contains(&from) && rule.to == Target::Status(to);
+    let mut rules = TRANSITIONS.iter().filter(makes).peekable();
+    rules.peek().is_some() && rules.all(is_wide)
 }
 
 /// The generated sections the committed docs embed, by name.

@@ -250,7 +250,7 @@ impl Scenario {
         for (index, value) in file.steps.into_iter().enumerate() {
             let place = format!("step {}", index + 1);
             let raw: FileStep = parse_json(value, &place)?;
-            let step = Step::check(raw, index, &policy, &mut labels)
+            let step = Step::check(raw, index, &policy, start, &mut labels)
                 .map_err(|e| e.within(format_args!("{place}")))?;
             steps.push(step);
         }
@@ -269,9 +269,10 @@ impl Step {
         raw: FileStep,
         index: usize,
         policy: &Policy,
+        start: DateTime<Utc>,
         labels: &mut BTreeSet<String>,
     ) -> Result<Step, Error> {
-        let at = parse_seconds(&raw.at).map_err(|e| e.within(format_args!("key `at`")))?;
+        let at = parse_at(&raw.at, start)?;
         let what = match raw.what.as_str() {
             "create" => {
                 let overrides = raw.overrides.as_ref();
@@ -310,6 +311,31 @@ impl Step {
             expect: Expect::check(raw.expect)?,
         })
     }
+}
+
+/// A step's `at`: an offset from the scenario's `start` (`1h30m`), or an RFC 3339 instant
+/// at or after it, in whole seconds; as seconds after `start`.
+fn parse_at(text: &str, start: DateTime<Utc>) -> Result<i64, Error> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        let offset = instant.with_timezone(&Utc).signed_duration_since(start);
+        if offset < TimeDelta::zero() {
+            return Err(Error::invalid_input(format!(
+                "key `at`: {text} is before the scenario's start, {start}; steps happen at or after it"
+            )));
+        }
+        if offset.subsec_nanos() != 0 {
+            return Err(Error::invalid_input(format!(
+                "key `at`: {text} is not a whole second after the scenario's start"
+            )));
+        }
+        return Ok(offset.num_seconds());
+    }
+    crate::interval::seconds_or_problem(text).map_err(|why| {
+        Error::invalid_input(format!(
+            "key `at`: bad offset {text:?}: {why}; expected an offset from `start` ({}) or an RFC 3339 instant such as 2026-01-01T00:30:00Z",
+            crate::interval::DURATION_FORM
+        ))
+    })
 }
 
 /// The `token` and `issue` keys: which steps take them, and that every label used was
@@ -451,6 +477,8 @@ impl fmt::Display for Offset {
 }
 
 struct Observed {
+    /// The step's instant.
+    now: DateTime<Utc>,
     error: Option<Error>,
     events: Events,
     status: Option<Status>,
@@ -524,6 +552,7 @@ impl Scenario {
                 }
             };
             let observed = Observed {
+                now,
                 error,
                 events,
                 status: inquiry.as_ref().map(|i| i.status_at(now)),
@@ -638,7 +667,20 @@ impl Scenario {
             None => seen.status.map_or("-".to_owned(), |s| s.to_string()),
         };
         if !seen.events.is_empty() {
-            let names: Vec<_> = seen.events.iter().map(|e| e.name.as_str()).collect();
+            // An event recorded at another time than the step's (a due expiry at its
+            // deadline, E4; a step back in time, E6) says when.
+            let names: Vec<String> = seen
+                .events
+                .iter()
+                .map(|event| match event.at == seen.now {
+                    true => event.name.as_str().to_owned(),
+                    false => format!(
+                        "{} at {}",
+                        event.name,
+                        Offset(event.at.signed_duration_since(self.start).num_seconds())
+                    ),
+                })
+                .collect();
             happened.push_str(&format!(" · {}", names.join(", ")));
         }
         StepReport {

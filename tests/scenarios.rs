@@ -317,3 +317,43 @@ fn the_format_doc_example_passes_and_its_tables_match_the_runner() {
         }
     }
 }
+
+/// Issue 14: an event recorded at another time than its step's says when (E4), and a
+/// step's `at` may be an RFC 3339 instant; a bad offset says what is expected once.
+#[test]
+fn events_show_their_own_time_and_at_takes_an_instant() {
+    let story = r#"{ "name": "late tick", "start": "2026-03-01T08:00:00Z",
+        "policy": { "expire_after_create": "2h3m" },
+        "steps": [
+            { "at": "0s", "do": "create" },
+            { "at": "2026-03-01T11:00:00Z", "do": "tick", "expect": { "status": "expired", "events": ["inquiry.expired"] } } ] }"#;
+    let report = Scenario::from_json("late.json", story).unwrap().run();
+    assert!(report.passed(), "{report}");
+    let text = report.to_string();
+    assert!(
+        text.contains("     3h  tick"),
+        "the instant shows as its offset: {text}"
+    );
+    assert!(text.contains("inquiry.expired at 2h3m"), "{text}");
+    for (at, needle) in [
+        ("2026-03-01T07:59:59Z", "is before the scenario's start"),
+        ("2026-03-01T08:00:00.5Z", "is not a whole second"),
+        (
+            "2x",
+            "bad offset \"2x\": 'x' is not a unit; expected an offset from `start`",
+        ),
+        ("1m1h", "'h' comes twice or after a smaller unit"),
+    ] {
+        let story = story.replace("2026-03-01T11:00:00Z", at);
+        let message = Scenario::from_json("bad.json", &story)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains(needle), "{at}: {message}");
+        let is_offset = !at.starts_with("2026");
+        assert_eq!(
+            message.matches("largest first").count(),
+            usize::from(is_offset),
+            "the expected form is said once: {message}"
+        );
+    }
+}
