@@ -501,17 +501,8 @@ impl Inquiry {
         let (token, digest) = self.sessions.draw_token(session_id, random)?;
         let mut events = Vec::new();
         self.expire_due(now, &mut events);
-        if let Some((session, true)) = self.sessions.use_at(index, now) {
-            // L3: the first redemption starts the session.
-            let status = self.status;
-            self.record(
-                &mut events,
-                EventName::SessionStarted,
-                now,
-                Some(status),
-                Some(session),
-            );
-        }
+        // L3: the first redemption starts the session.
+        self.use_session(index, now, &mut events);
         self.sessions.replace_token(index, digest, now);
         self.commit_token_replaced(now);
         Ok(Opened {
@@ -607,21 +598,10 @@ impl Inquiry {
         self.expire_due(now, &mut events);
         let used = presentation
             .session
-            .and_then(|index| self.sessions.use_at(index, now));
-        if let Some((session, true)) = used {
-            // A3: the first granted use starts the session.
-            let status = self.status;
-            self.record(
-                &mut events,
-                EventName::SessionStarted,
-                now,
-                Some(status),
-                Some(session),
-            );
-        }
+            .and_then(|index| self.use_session(index, now, &mut events));
         self.commit(&events);
         Ok(Granted {
-            session_id: used.map(|(session, _)| session),
+            session_id: used,
             events: events.into(),
         })
     }
@@ -827,6 +807,28 @@ impl Inquiry {
             // S6, E7: leaving the live statuses, or redaction, ends every session.
             self.end_sessions(now, events);
         }
+    }
+
+    /// A3, L3: a granted use of the session at `index` at `now`; its first use starts it
+    /// (`new` becomes `active`, `inquiry-session.started`). Returns its id.
+    fn use_session(
+        &mut self,
+        index: usize,
+        now: DateTime<Utc>,
+        events: &mut Vec<Event>,
+    ) -> Option<SessionId> {
+        let (session, first) = self.sessions.use_at(index, now)?;
+        if first {
+            let status = self.status;
+            self.record(
+                events,
+                EventName::SessionStarted,
+                now,
+                Some(status),
+                Some(session),
+            );
+        }
+        Some(session)
     }
 
     /// S6: ends every live session at `at`.
