@@ -638,10 +638,13 @@ impl Inquiry {
         random: &mut dyn RandomSource,
     ) -> Result<Opened, Error> {
         let (now, verdict) = self.decide(opening.action(), now)?;
-        // S4b: only a resume of a live inquiry (T6) reuses a session.
+        // S4b: a resume reuses an unused token session that is live at `now`. Only a
+        // resume of a live inquiry (T6) can find one: from `expired` (T7) every session
+        // ended with the inquiry (S6), and the only sessions that can outlive a deadline,
+        // unused token sessions opened while `created`, were retired by start (S4a).
         let reused = match opening {
-            Opening::Resume if self.status_at(now).is_live() => self.sessions.reusable(now),
-            _ => None,
+            Opening::Resume => self.sessions.reusable(now),
+            Opening::Start => None,
         };
         if let Some((index, session_id)) = reused {
             // Drawn before anything changes, so that a refusal changes nothing (E8).

@@ -200,3 +200,72 @@ fn failures_and_timelines_read_as_stories() {
     );
     assert!(story.contains("resume"), "{story}");
 }
+
+/// The story form of a timeline, every kind of step in words, and the minimizer on an
+/// ordinary property.
+#[test]
+fn a_timeline_prints_every_step_in_words_and_minimizes_for_any_property() {
+    use chrono::{TimeDelta, TimeZone};
+    use inquiry_lifecycle::strategies::CodeChoice;
+    let step = |after: i64, step| TimedStep {
+        after: TimeDelta::seconds(after),
+        step,
+    };
+    let timeline = Timeline {
+        policy: Policy::builder()
+            .expire_after_start(TimeDelta::minutes(10))
+            .build()
+            .unwrap(),
+        seed: 7,
+        start: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+        steps: vec![
+            step(300, Step::Act(Action::Resume)),
+            step(60, Step::Act(Action::Link)),
+            step(0, Step::Access(TokenChoice::Issued(0))),
+            step(5_400, Step::Access(TokenChoice::None)),
+            step(-7_200, Step::Access(TokenChoice::Code(1))),
+            step(1, Step::Access(TokenChoice::Forged)),
+            step(1, Step::Access(TokenChoice::Foreign)),
+            step(1, Step::Redeem(CodeChoice::Issued(0))),
+            step(1, Step::Redeem(CodeChoice::Token(2))),
+            step(1, Step::Redeem(CodeChoice::Forged)),
+            step(1, Step::Redeem(CodeChoice::Foreign)),
+            step(3_661, Step::Tick),
+            step(1, Step::Act(Action::Start)),
+            step(1, Step::Act(Action::Complete)),
+        ],
+    };
+    let expected = "\
+timeline: seed 7, created 2026-01-01 00:00:00 UTC; intervals: after create 1d, after start 10m, after resume 1d, token TTL 1d, link TTL 1d
+    1. +5m             resume
+    2. +1m             link
+    3. +0s             access with issued token #0
+    4. +1h30m          access with no token
+    5. -2h             access with link code #1 as a token
+    6. +1s             access with a forged token
+    7. +1s             access with another inquiry's token
+    8. +1s             redeem link code #0
+    9. +1s             redeem issued token #2 as a code
+   10. +1s             redeem a forged code
+   11. +1s             redeem another inquiry's code
+   12. +1h1m1s         tick
+   13. +1s             start
+   14. +1s             complete
+";
+    assert_eq!(timeline.to_string(), expected);
+    assert_eq!(format!("{timeline:?}"), expected);
+    // An ordinary property ("it is never completed") fails; the minimizer finds the
+    // shortest story that still shows it, keeping each step's instant.
+    let completed =
+        |t: &Timeline| t.play().unwrap().inquiry().recorded_status() == Status::Completed;
+    assert!(completed(&timeline));
+    let shortest = timeline.minimize(completed);
+    let steps: Vec<_> = shortest.steps.iter().map(|s| s.step).collect();
+    assert_eq!(
+        steps,
+        [Step::Act(Action::Start), Step::Act(Action::Complete)]
+    );
+    assert_eq!(shortest.times().last(), timeline.times().last());
+    // Nothing to remove from a story that fails only whole.
+    assert_eq!(shortest.minimize(completed), shortest);
+}

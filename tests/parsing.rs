@@ -227,3 +227,56 @@ fn invalid_policies_break_every_field_and_players_keep_their_tokens() {
     assert_eq!(player.issued().len(), 1);
     assert_eq!(player.events().len(), 3);
 }
+
+/// Issue 14: a policy from configuration, with the keys and interval text of a scenario's
+/// `policy`, and a builder that takes an `Interval` as well as a `TimeDelta`.
+#[test]
+fn a_policy_reads_from_configuration_and_the_builder_takes_intervals() {
+    let policy = Policy::from_json(
+        r#"{ "expire_after_create": "2h", "expire_after_start": "1h30m",
+             "expire_after_resume": "3h", "session_token_ttl": "10m", "one_time_link_ttl": "15m" }"#,
+    )
+    .unwrap();
+    let intervals = policy.intervals();
+    let texts = [
+        intervals.expire_after_create,
+        intervals.expire_after_start,
+        intervals.expire_after_resume,
+        intervals.session_token_ttl,
+        intervals.one_time_link_ttl,
+    ]
+    .map(|interval| interval.to_string());
+    assert_eq!(texts, ["2h", "1h30m", "3h", "10m", "15m"]);
+    let back: Policy = serde_json::from_str(&serde_json::to_string(&policy).unwrap()).unwrap();
+    assert_eq!(back, policy);
+    assert_eq!(Policy::from_json("{}").unwrap(), Policy::default());
+    assert_eq!(serde_json::to_string(&Policy::default()).unwrap(), "{}");
+    for (text, needle) in [
+        (r#"{ "session_token_ttl": "0s" }"#, "at `session_token_ttl`"),
+        (
+            r#"{ "expire_after_strat": "1h" }"#,
+            "unknown field `expire_after_strat`",
+        ),
+        (r#"{ "one_time_link_ttl": 60 }"#, "at `one_time_link_ttl`"),
+        (r#"{} trailing"#, "policy"),
+        ("not json", "policy"),
+    ] {
+        let error = Policy::from_json(text).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{text}");
+        assert!(error.to_string().contains(needle), "{text}: {error}");
+    }
+    let interval: Interval = "1h30m".parse().unwrap();
+    assert_eq!(
+        chrono::TimeDelta::from(interval),
+        chrono::TimeDelta::minutes(90)
+    );
+    let built = Policy::builder()
+        .expire_after_create(Interval::from_secs(7_200).unwrap())
+        .expire_after_start(interval)
+        .expire_after_resume(chrono::TimeDelta::hours(3))
+        .session_token_ttl("10m".parse::<Interval>().unwrap())
+        .one_time_link_ttl("15m".parse::<Interval>().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(built, policy);
+}

@@ -453,3 +453,34 @@ fn a_session_id_or_token_digest_used_twice_is_refused() {
         assert!(message.contains(problem), "{field}: {message}");
     }
 }
+
+/// S5, S4b, L2: a session's unused-until is one TTL after its token or link was issued:
+/// a token session's between its opening and the last change (S4b reissues move it), a
+/// link session's exactly one link TTL after it opened.
+#[test]
+fn an_unused_until_that_no_issue_explains_is_refused() {
+    let (mut inquiry, mut random) = created();
+    let _ = inquiry.resume(min(10), &mut random).unwrap(); // token session, TTL 24 h
+    let _ = inquiry.link(min(20), &mut random).unwrap(); // link session, TTL 24 h
+    let _ = inquiry.resume(min(30), &mut random).unwrap(); // S4b: its TTL restarts at 30m
+    let base = serde_json::to_value(&inquiry).unwrap();
+    assert_eq!(
+        base["sessions"][0]["unused_until"],
+        json!("2026-01-02T00:30:00Z")
+    );
+    assert_eq!(Inquiry::from_json_value(&base).unwrap(), inquiry);
+    for (index, unused_until) in [
+        (0, "2026-01-02T00:09:59Z"), // before one TTL after it opened
+        (0, "2026-01-02T00:30:01Z"), // after one TTL after the last change
+        (1, "2026-01-02T00:21:00Z"), // a link's is exactly one link TTL after it opened
+        (1, "2026-01-02T00:19:00Z"),
+    ] {
+        let mut value = base.clone();
+        value["sessions"][index]["unused_until"] = json!(unused_until);
+        let message = refused(value);
+        assert!(
+            message.contains("its unused_until is not one TTL after"),
+            "{index} {unused_until}: {message}"
+        );
+    }
+}
