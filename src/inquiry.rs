@@ -503,7 +503,7 @@ impl Inquiry {
         self.expire_due(now, &mut events);
         // L3: the first redemption starts the session.
         self.use_session(index, now, &mut events);
-        self.sessions.replace_token(index, digest, now);
+        self.sessions.replace_token(index, digest);
         self.commit_token_replaced(now);
         Ok(Opened {
             session_id,
@@ -651,7 +651,7 @@ impl Inquiry {
             let (token, digest) = self.sessions.draw_token(session_id, random)?;
             let events = self.apply(now, verdict, Some(session_id));
             let unused_until = self.intervals.session_token_ttl.after(now);
-            self.sessions.replace_token(index, digest, unused_until);
+            self.sessions.reissue(index, digest, unused_until);
             self.commit(&events);
             return Ok(Opened {
                 session_id,

@@ -183,15 +183,18 @@ impl Session {
         self.token_digest.iter().chain(&self.link_digest)
     }
 
-    /// S4b, L3: the session's token is replaced; the previous one stops working. For a
-    /// token session still `new`, its unused-token TTL restarts (`unused_until`).
-    pub(crate) fn replace_token(&mut self, digest: TokenDigest, unused_until: DateTime<Utc>) {
+    /// L3: the session's token is replaced; the previous one stops working.
+    pub(crate) fn replace_token(&mut self, digest: TokenDigest) {
         self.token_digest = Some(digest);
         // A session issued by version 0.1 gets a token with a selector from now on.
         self.bearer = Some(self.bearer());
-        if self.first_used_at.is_none() && self.bearer() == Bearer::Token {
-            self.unused_until = unused_until;
-        }
+    }
+
+    /// S4b: an unused token session gets a fresh token, and its unused-token TTL restarts
+    /// (`unused_until`, one TTL after the fresh token; its end, S5, stays).
+    pub(crate) fn reissue(&mut self, digest: TokenDigest, unused_until: DateTime<Utc>) {
+        self.replace_token(digest);
+        self.unused_until = unused_until;
     }
 
     pub(crate) fn unused_until(&self) -> DateTime<Utc> {

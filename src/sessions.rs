@@ -178,17 +178,25 @@ impl Sessions {
             .map(|(index, session)| (index, session.id()))
     }
 
-    /// S4b, L3: gives the session at `index` the token whose digest is `digest` (from
-    /// [`Sessions::draw_token`]); its previous token stops working. A `new` token
-    /// session's unused-token TTL restarts at `unused_until`.
-    pub(crate) fn replace_token(
+    /// S4b: gives the unused token session at `index` (from [`Sessions::reusable`]) the
+    /// token whose digest is `digest` (from [`Sessions::draw_token`]); its previous token
+    /// stops working and its unused-token TTL restarts at `unused_until`.
+    pub(crate) fn reissue(
         &mut self,
         index: usize,
         digest: TokenDigest,
         unused_until: DateTime<Utc>,
     ) {
         if let Some(session) = self.0.get_mut(index) {
-            session.replace_token(digest, unused_until);
+            session.reissue(digest, unused_until);
+        }
+    }
+
+    /// L3: gives the redeemed link session at `index` the token whose digest is `digest`;
+    /// the previous one from that link stops working.
+    pub(crate) fn replace_token(&mut self, index: usize, digest: TokenDigest) {
+        if let Some(session) = self.0.get_mut(index) {
+            session.replace_token(digest);
         }
     }
 
