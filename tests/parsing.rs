@@ -280,3 +280,18 @@ fn a_policy_reads_from_configuration_and_the_builder_takes_intervals() {
         .unwrap();
     assert_eq!(built, policy);
 }
+
+#[test]
+fn link_codes_never_show_their_secret() {
+    let session = SessionId::parse("iqse_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    let code = LinkCode::generate(session, &mut SeededRandom::new(9));
+    let text = code.expose_secret();
+    assert_eq!(
+        format!("{code:?}"),
+        "LinkCode(iqse_AAAAAAAAAAAAAAAAAAAAAAAA.<redacted>)"
+    );
+    let bare = LinkCode::parse(text.split_once('.').unwrap().1).unwrap();
+    assert_eq!(format!("{bare:?}"), "LinkCode(<redacted>)");
+    assert_eq!(code.session(), Some(session));
+    assert_eq!(bare.session(), None);
+}

@@ -140,6 +140,17 @@ fn malformed_scenarios_are_refused_naming_file_step_and_key() {
         { "at": "2m", "do": "redeem", "token": "mail", "issue": "tab" } ] }"#;
     let link_cases = [
         (
+            links.replace(r#""do": "create""#, r#""do": "create", "token": "forged""#),
+            "step 1: key `token`: only start, resume, link, access and redeem take a token",
+        ),
+        (
+            links.replace(
+                r#""do": "redeem", "token": "mail", "issue": "tab""#,
+                r#""do": "complete", "token": "mail""#,
+            ),
+            "step 3: key `token`: only start, resume, link, access and redeem take a token",
+        ),
+        (
             links.replace(r#""token": "mail", "issue""#, r#""issue""#),
             "step 3: key `token`: redeem needs the label of a link's code",
         ),
@@ -329,6 +340,11 @@ fn events_show_their_own_time_and_at_takes_an_instant() {
             { "at": "2026-03-01T11:00:00Z", "do": "tick", "expect": { "status": "expired", "events": ["inquiry.expired"] } } ] }"#;
     let report = Scenario::from_json("late.json", story).unwrap().run();
     assert!(report.passed(), "{report}");
+    // An instant at the start itself is the offset 0s.
+    let at_start = story.replace(r#""at": "0s""#, r#""at": "2026-03-01T08:00:00Z""#);
+    let report = Scenario::from_json("start.json", &at_start).unwrap().run();
+    assert!(report.passed(), "{report}");
+    assert!(report.steps[0].at == "0s", "{report}");
     let text = report.to_string();
     assert!(
         text.contains("     3h  tick"),
