@@ -253,6 +253,9 @@ timeline: seed 7, created 2026-01-01 00:00:00 UTC; intervals: after create 1d, a
    14. +1s             complete
 ";
     assert_eq!(timeline.to_string(), expected);
+    let played = timeline.play().unwrap();
+    assert_eq!(played.codes().len(), 1, "the link's code is kept");
+    assert_eq!(played.codes()[0].0, played.inquiry().sessions()[1].id());
     assert_eq!(format!("{timeline:?}"), expected);
     // An ordinary property ("it is never completed") fails; the minimizer finds the
     // shortest story that still shows it, keeping each step's instant.
@@ -268,4 +271,29 @@ timeline: seed 7, created 2026-01-01 00:00:00 UTC; intervals: after create 1d, a
     assert_eq!(shortest.times().last(), timeline.times().last());
     // Nothing to remove from a story that fails only whole.
     assert_eq!(shortest.minimize(completed), shortest);
+}
+
+/// The reference's `redeem` is the library's: a granted first redemption starts the link's
+/// session, a forged code is refused.
+#[test]
+fn the_reference_redeems_as_the_library_does() {
+    use chrono::TimeZone;
+    use inquiry_lifecycle::strategies::CodeChoice;
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut library = Library::default();
+    library.create(&Policy::default(), 3, t0);
+    assert_eq!(
+        library.act(Action::Link, t0),
+        Ok(vec![EventName::SessionCreated])
+    );
+    assert_eq!(
+        library.redeem(CodeChoice::Issued(0), t0),
+        Ok(vec![EventName::SessionStarted])
+    );
+    assert_eq!(library.redeem(CodeChoice::Issued(0), t0), Ok(vec![]));
+    assert_eq!(
+        library.redeem(CodeChoice::Forged, t0),
+        Err(ErrorCode::InvalidToken)
+    );
+    assert_eq!(library.observe(t0).revision, 4);
 }

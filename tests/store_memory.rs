@@ -102,6 +102,9 @@ enum Fault {
     LeaseNeverEnds,
     /// `ack_outbox` removes nothing.
     AckForgets,
+    /// `save` with no events writes nothing (and says it did): a store that took the
+    /// outbox's events as the sign of a change.
+    SkipsQuietSaves,
 }
 
 /// The memory store with one fault.
@@ -156,7 +159,10 @@ mod broken {
                     .map_or(1, |stored| stored.revision()),
                 _ => expected,
             };
-            self.0.save(inquiry, expected, self.kept(events))
+            if let (Fault::SkipsQuietSaves, []) = (self.1, events) {
+                return ready(Ok(()));
+            }
+            ready(block_on(self.0.save(inquiry, expected, self.kept(events))))
         }
         fn due(
             &self,
@@ -224,6 +230,10 @@ async fn the_suite_catches_each_broken_store() {
             "after the lease the next claim returned",
         ),
         (Fault::AckForgets, "acknowledged events were claimed again"),
+        (
+            Fault::SkipsQuietSaves,
+            "a change without events was not saved",
+        ),
     ];
     for (fault, expected) in cases {
         let failure = suite::run(|| Broken(MemoryStore::new(), fault))
