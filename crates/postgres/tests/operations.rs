@@ -160,18 +160,7 @@ async fn a_stalled_call_times_out_as_unavailable_and_the_store_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
 async fn a_database_of_version_0_1_upgrades_in_place() {
-    let schema = own("upgrade");
-    let admin = common::connect_to("public").await;
-    admin
-        .client()
-        .await
-        .unwrap()
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .await
-        .unwrap();
-    let store = common::connect_to(&schema).await;
+    let store = common::empty("upgrade").await;
     let client = store.client().await.unwrap();
     for migration in &inquiry_lifecycle_postgres::MIGRATIONS[..2] {
         client.batch_execute(migration).await.unwrap();

@@ -15,8 +15,15 @@ pub fn own(name: &str) -> String {
     format!("{name}_{}", std::process::id())
 }
 
-/// A store on a schema of its own, emptied first.
+/// A store on a schema of its own, emptied first, migrated.
 pub async fn fresh(schema: &str) -> PostgresStore {
+    let store = empty(schema).await;
+    store.migrate().await.unwrap();
+    store
+}
+
+/// A store on a schema of its own, emptied first, with no table yet (not migrated).
+pub async fn empty(schema: &str) -> PostgresStore {
     let schema = &own(schema);
     let admin = PostgresStore::connect(&url()).await.unwrap();
     admin
@@ -28,9 +35,7 @@ pub async fn fresh(schema: &str) -> PostgresStore {
         ))
         .await
         .unwrap();
-    let store = connect_to(schema).await;
-    store.migrate().await.unwrap();
-    store
+    connect_to(schema).await
 }
 
 /// A connection whose search path is `schema` (already made this process's own).
