@@ -324,18 +324,24 @@ impl Model {
         events.push((EventName::SessionCreated, now));
     }
 
-    /// L3, L4: a redemption is an access: the table's rows first, then the code.
-    pub fn redeem(&mut self, code: CodeChoice) -> Outcome {
-        let now = self.now();
-        let status = self.status_now();
+    /// The access table's rows that refuse whatever is presented: redacted, expired,
+    /// done or post-inquiry (an access and a redemption, L3, alike).
+    fn row_refusal(&self, status: Status) -> Result<(), ErrorCode> {
         if self.redacted {
             return Err(ErrorCode::Redacted);
         }
         match status {
-            Status::Expired => return Err(ErrorCode::InquiryExpired),
-            Status::Created | Status::Pending => {}
-            _ => return Err(ErrorCode::InquiryFinished),
+            Status::Expired => Err(ErrorCode::InquiryExpired),
+            Status::Created | Status::Pending => Ok(()),
+            _ => Err(ErrorCode::InquiryFinished),
         }
+    }
+
+    /// L3, L4: a redemption is an access: the table's rows first, then the code.
+    pub fn redeem(&mut self, code: CodeChoice) -> Outcome {
+        let now = self.now();
+        let status = self.status_now();
+        self.row_refusal(status)?;
         // Only a code this inquiry handed out names a link session with that code; tokens
         // given as codes, forged and foreign codes do not (L4).
         let index = match code {
@@ -375,14 +381,7 @@ impl Model {
     pub fn access(&mut self, token: TokenChoice) -> Outcome {
         let now = self.now();
         let status = self.status_now();
-        if self.redacted {
-            return Err(ErrorCode::Redacted);
-        }
-        match status {
-            Status::Expired => return Err(ErrorCode::InquiryExpired),
-            Status::Created | Status::Pending => {}
-            _ => return Err(ErrorCode::InquiryFinished),
-        }
+        self.row_refusal(status)?;
         let session = match token {
             TokenChoice::None if status == Status::Pending => {
                 return Err(ErrorCode::SessionRequired)
