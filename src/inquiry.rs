@@ -11,7 +11,7 @@ use crate::session::{Bearer, Session};
 use crate::sessions::{LinkRefusal, Sessions};
 use crate::{
     Error, ErrorCode, Event, EventName, Events, InquiryId, Intervals, LinkCode, Policy,
-    RandomSource, SessionId, SessionToken, Status,
+    RandomSource, ReferenceId, SessionId, SessionToken, Status,
 };
 
 /// One person's attempt to verify their identity: its lifecycle, never personal data.
@@ -40,6 +40,10 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Inquiry {
     pub(crate) id: InquiryId,
+    /// The embedding service's own reference, given at creation; written only when set,
+    /// so records without one keep their 0.1 form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reference_id: Option<ReferenceId>,
     pub(crate) status: Status,
     pub(crate) intervals: Intervals,
     pub(crate) created_at: DateTime<Utc>,
@@ -48,6 +52,11 @@ pub struct Inquiry {
     pub(crate) resumed_at: Option<DateTime<Utc>>,
     pub(crate) expired_at: Option<DateTime<Utc>>,
     pub(crate) finished_at: Option<DateTime<Utc>>,
+    /// How it finished: `completed` (T3) or `failed` (T4), so that a review or decision
+    /// after it still tells which. Written only when set: a record of version 0.1 has none,
+    /// and its status tells while it is `completed` or `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) finished_as: Option<Status>,
     pub(crate) reviewed_at: Option<DateTime<Utc>>,
     pub(crate) decided_at: Option<DateTime<Utc>>,
     pub(crate) redacted_at: Option<DateTime<Utc>>,
@@ -134,7 +143,37 @@ impl Inquiry {
     ) -> Result<(Inquiry, Events), Error> {
         // Checked before the id is drawn, so a refused create draws nothing.
         limits::check_room(now, 1, 1)?;
-        Ok(Inquiry::created(InquiryId::generate(random), policy, now))
+        Ok(Inquiry::created(
+            InquiryId::generate(random),
+            None,
+            policy,
+            now,
+        ))
+    }
+
+    /// T1: creates an inquiry with a fresh random id that carries the embedding service's
+    /// own reference (`reference-id` on the wire); as [`Inquiry::create`].
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use inquiry_lifecycle::{Inquiry, Policy, ReferenceId, SeededRandom};
+    ///
+    /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    /// let reference = ReferenceId::parse("user-4711")?;
+    /// let (inquiry, _created) =
+    ///     Inquiry::create_with_reference(&Policy::default(), reference, t0, &mut SeededRandom::new(1))?;
+    /// assert_eq!(inquiry.reference_id().map(|r| r.as_str()), Some("user-4711"));
+    /// # Ok::<(), inquiry_lifecycle::Error>(())
+    /// ```
+    pub fn create_with_reference(
+        policy: &Policy,
+        reference_id: ReferenceId,
+        now: DateTime<Utc>,
+        random: &mut dyn RandomSource,
+    ) -> Result<(Inquiry, Events), Error> {
+        limits::check_room(now, 1, 1)?;
+        let id = InquiryId::generate(random);
+        Ok(Inquiry::created(id, Some(reference_id), policy, now))
     }
 
     /// T1: creates an inquiry with an id chosen by the caller; as [`Inquiry::create`].
@@ -144,13 +183,19 @@ impl Inquiry {
         now: DateTime<Utc>,
     ) -> Result<(Inquiry, Events), Error> {
         limits::check_room(now, 1, 1)?;
-        Ok(Inquiry::created(id, policy, now))
+        Ok(Inquiry::created(id, None, policy, now))
     }
 
     /// T1 itself, for a `now` already checked.
-    fn created(id: InquiryId, policy: &Policy, now: DateTime<Utc>) -> (Inquiry, Events) {
+    fn created(
+        id: InquiryId,
+        reference_id: Option<ReferenceId>,
+        policy: &Policy,
+        now: DateTime<Utc>,
+    ) -> (Inquiry, Events) {
         let mut inquiry = Inquiry {
             id,
+            reference_id,
             status: rules::CREATE.to,
             intervals: policy.intervals(),
             created_at: now,
@@ -158,6 +203,7 @@ impl Inquiry {
             resumed_at: None,
             expired_at: None,
             finished_at: None,
+            finished_as: None,
             reviewed_at: None,
             decided_at: None,
             redacted_at: None,
@@ -178,6 +224,11 @@ impl Inquiry {
     /// The inquiry's id.
     pub fn id(&self) -> InquiryId {
         self.id
+    }
+
+    /// The embedding service's own reference, if one was given at creation.
+    pub fn reference_id(&self) -> Option<&ReferenceId> {
+        self.reference_id.as_ref()
     }
 
     /// The status as last recorded, which lags behind time: a live inquiry whose deadline
@@ -315,6 +366,28 @@ impl Inquiry {
     /// When the inquiry completed or failed, if it did.
     pub fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.finished_at
+    }
+
+    /// When the inquiry completed (T3), if it did, whatever happened after (a review or a
+    /// decision). `None` for a record of version 0.1 that was reviewed or decided after it
+    /// finished: it did not record how ([`Inquiry::finished_at`] still says when).
+    pub fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.finished_at
+            .filter(|_| self.finished_as() == Some(Status::Completed))
+    }
+
+    /// When the inquiry failed (T4), if it did; as [`Inquiry::completed_at`].
+    pub fn failed_at(&self) -> Option<DateTime<Utc>> {
+        self.finished_at
+            .filter(|_| self.finished_as() == Some(Status::Failed))
+    }
+
+    /// How the inquiry finished, as recorded or, for a record of version 0.1, as its
+    /// status still says.
+    fn finished_as(&self) -> Option<Status> {
+        self.finished_as.or_else(|| {
+            matches!(self.status, Status::Completed | Status::Failed).then_some(self.status)
+        })
     }
 
     /// When the inquiry was marked for review, if it was.
@@ -799,6 +872,9 @@ impl Inquiry {
         };
         if let Some(stamp) = stamp {
             *stamp = Some(now);
+        }
+        if matches!(rule.action, Action::Complete | Action::Fail) {
+            self.finished_as = Some(self.status);
         }
         self.refresh_deadline();
         // L1's event is the new session's own `inquiry-session.created`, recorded when the

@@ -172,6 +172,12 @@ impl Inquiry {
             Some("expired, but its last resume came after its last expiry")
         } else if finished && self.finished_at.is_none() {
             Some("completed or failed with no finished_at")
+        } else if self.finished_as.is_some() && self.finished_at.is_none() {
+            Some("finished_as with no finished_at")
+        } else if self.finished_as.is_some_and(|finish| {
+            !matches!(finish, Completed | Failed) || (finished && finish != status)
+        }) {
+            Some("finished_as is neither completed nor failed, or not the status it finished with")
         } else if self.finished_at.is_some() && !after_finish {
             Some("finished_at on a status T3 and T4 cannot lead to")
         } else if self.finished_at.is_some() && !ever_pending {

@@ -4,13 +4,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
 use crate::sessions::Sessions;
-use crate::{Error, Inquiry, InquiryId, Intervals, Status};
+use crate::{Error, Inquiry, InquiryId, Intervals, ReferenceId, Status};
 
 /// An inquiry as read from storage, before its invariants are checked.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoredInquiry {
     id: InquiryId,
+    #[serde(default)]
+    reference_id: Option<ReferenceId>,
     status: Status,
     intervals: Intervals,
     created_at: DateTime<Utc>,
@@ -18,6 +20,8 @@ struct StoredInquiry {
     resumed_at: Option<DateTime<Utc>>,
     expired_at: Option<DateTime<Utc>>,
     finished_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    finished_as: Option<Status>,
     reviewed_at: Option<DateTime<Utc>>,
     decided_at: Option<DateTime<Utc>>,
     redacted_at: Option<DateTime<Utc>>,
@@ -34,6 +38,7 @@ impl<'de> Deserialize<'de> for Inquiry {
         let stored = StoredInquiry::deserialize(deserializer)?;
         let mut inquiry = Inquiry {
             id: stored.id,
+            reference_id: stored.reference_id,
             status: stored.status,
             intervals: stored.intervals,
             created_at: stored.created_at,
@@ -41,6 +46,7 @@ impl<'de> Deserialize<'de> for Inquiry {
             resumed_at: stored.resumed_at,
             expired_at: stored.expired_at,
             finished_at: stored.finished_at,
+            finished_as: stored.finished_as,
             reviewed_at: stored.reviewed_at,
             decided_at: stored.decided_at,
             redacted_at: stored.redacted_at,

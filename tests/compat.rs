@@ -132,6 +132,10 @@ fn a_0_1_redacted_record_stays_frozen() {
     let mut inquiry = load(REDACTED);
     assert!(inquiry.is_redacted());
     assert_eq!(inquiry.recorded_status(), Status::Completed);
+    // 0.1 recorded no `finished_as`; its status still says how it finished.
+    assert_eq!(inquiry.completed_at(), inquiry.finished_at());
+    assert!(inquiry.completed_at().is_some());
+    assert_eq!(inquiry.failed_at(), None);
     assert_eq!(inquiry.next_due(), None);
     let before = serde_json::to_value(&inquiry).unwrap();
     let mut random = random();

@@ -223,6 +223,21 @@ fn records_no_sequence_of_actions_can_reach_are_refused() {
         stamp(&pending, "finished_at", min(2)),
         "finished_at on a status",
     );
+    // how it finished (W1's completed-at / failed-at): only completed or failed, the
+    // status it finished with while that lasts, and never without finished_at
+    let mut finished_as_approved = serde_json::to_value(&completed).unwrap();
+    finished_as_approved["finished_as"] = json!("approved");
+    refused(finished_as_approved, "finished_as is neither");
+    let mut completed_as_failed = serde_json::to_value(&completed).unwrap();
+    completed_as_failed["finished_as"] = json!("failed");
+    refused(completed_as_failed, "finished_as is neither");
+    let mut finished_as_alone = serde_json::to_value(&pending).unwrap();
+    finished_as_alone["finished_as"] = json!("completed");
+    refused(finished_as_alone, "finished_as with no finished_at");
+    // a reference id the parser refuses
+    let mut bad_reference = serde_json::to_value(&created).unwrap();
+    bad_reference["reference_id"] = json!("");
+    refused(bad_reference, "malformed reference id");
     // reviewed_at without a review
     refused(
         stamp(&completed, "reviewed_at", min(3)),

@@ -35,6 +35,54 @@ fn t2_start_moves_created_to_pending_and_opens_a_session() {
 }
 
 #[test]
+fn t3_t4_how_an_inquiry_finished_survives_its_review_and_decision() {
+    for (action, completed) in [(Action::Complete, true), (Action::Fail, false)] {
+        let (mut inquiry, mut random) = created();
+        let _opened = inquiry.start(min(1), &mut random).unwrap();
+        let _finished = inquiry.act(action, min(2), &mut random).unwrap();
+        for decide in [Action::MarkForReview, Action::Decline, Action::Redact] {
+            let _decided = inquiry.act(decide, min(3), &mut random).unwrap();
+            let expected = (completed.then_some(min(2)), (!completed).then_some(min(2)));
+            assert_eq!(
+                (inquiry.completed_at(), inquiry.failed_at()),
+                expected,
+                "{action:?} then {decide:?}"
+            );
+            assert_eq!(inquiry.finished_at(), Some(min(2)));
+            let reloaded = Inquiry::from_json(&serde_json::to_string(&inquiry).unwrap()).unwrap();
+            assert_eq!((reloaded.completed_at(), reloaded.failed_at()), expected);
+        }
+    }
+    let (inquiry, _random) = created();
+    assert_eq!((inquiry.completed_at(), inquiry.failed_at()), (None, None));
+}
+
+#[test]
+fn t1_a_reference_id_given_at_creation_is_kept_through_redaction() {
+    let mut random = random();
+    let reference = ReferenceId::parse("user-4711").unwrap();
+    let (mut inquiry, events) =
+        Inquiry::create_with_reference(&Policy::default(), reference.clone(), t0(), &mut random)
+            .unwrap();
+    assert_eq!(names(&events), [EventName::InquiryCreated]);
+    assert_eq!(inquiry.reference_id(), Some(&reference));
+    let _redacted = inquiry.redact(min(1)).unwrap();
+    let reloaded = Inquiry::from_json(&serde_json::to_string(&inquiry).unwrap()).unwrap();
+    assert_eq!(reloaded.reference_id(), Some(&reference));
+    // Without one, the record has no such field (a 0.1 record's form).
+    let (plain, _created) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
+    assert_eq!(plain.reference_id(), None);
+    assert!(!serde_json::to_string(&plain)
+        .unwrap()
+        .contains("reference_id"));
+    // A refused creation draws nothing and creates nothing.
+    let late = LATEST_NOW + TimeDelta::seconds(1);
+    let refused = Inquiry::create_with_reference(&Policy::default(), reference, late, &mut random)
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::InvalidInput);
+}
+
+#[test]
 fn t3_t4_complete_and_fail_apply_only_to_pending() {
     for (action, to) in [
         (Action::Complete, Status::Completed),
