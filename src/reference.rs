@@ -38,10 +38,10 @@ impl ReferenceId {
             Some("it is empty".to_owned())
         } else if chars > MAX_REFERENCE_CHARS {
             Some(format!("it has {chars} characters"))
-        } else if let Some(control) = text.chars().find(|c| c.is_control()) {
-            Some(format!("it holds the control character {control:?}"))
         } else {
-            None
+            text.chars()
+                .find(|c| c.is_control())
+                .map(|control| format!("it holds the control character {control:?}"))
         };
         match problem {
             Some(problem) => Err(Error::invalid_input(format!(
