@@ -5,7 +5,7 @@
 //! 128 levels) and walked; every refusal is `invalid_input` naming the JSON path as the
 //! document spells it (`data.attributes.created-at`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use inquiry_lifecycle::{
     Bearer, Error, EventId, EventName, InquiryId, ReferenceId, SessionId, SessionStatus,
     SessionToken, Status,
@@ -135,7 +135,7 @@ impl<'a> Node<'a> {
     fn instant(&self) -> Result<DateTime<Utc>, Error> {
         let text = self.str()?;
         DateTime::parse_from_rfc3339(text)
-            .map(|at| at.with_timezone(&Utc))
+            .map(|at| to_millis(at.with_timezone(&Utc)))
             .map_err(|e| {
                 self.problem(format!(
                     "{:?} is not an RFC 3339 instant ({e}); expected e.g. 2026-01-01T00:05:00.000Z",
@@ -168,6 +168,14 @@ impl<'a> Node<'a> {
     fn stamp(&self, key: Key) -> Result<Option<DateTime<Utc>>, Error> {
         self.optional(key)?.map(|node| node.instant()).transpose()
     }
+}
+
+/// W5: the wire's precision is the millisecond; a finer instant is cut to it (and a leap
+/// second reads as its last millisecond, as it is written), so that whatever is read writes
+/// back to itself.
+fn to_millis(at: DateTime<Utc>) -> DateTime<Utc> {
+    let millis = (at.nanosecond() / 1_000_000).min(999);
+    at.with_nanosecond(millis * 1_000_000).unwrap_or(at)
 }
 
 /// The spellings of `key` to try, kebab first, each once.
