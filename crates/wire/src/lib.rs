@@ -83,3 +83,8 @@ pub use resource::{InquiryResource, SessionResource};
 pub use signature::{
     sign, verify, SignatureError, WebhookSecret, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
 };
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

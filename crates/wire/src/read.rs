@@ -44,43 +44,33 @@ impl Reader {
     pub(crate) fn root(&self) -> Result<Node<'_>, Error> {
         let node = Node {
             subject: self.subject,
+            root: &self.value,
             value: &self.value,
-            path: String::new(),
         };
         node.object()?;
         Ok(node)
     }
 }
 
-/// A value of the document and where it is.
+/// A value of the document. Where it is, is worked out only for a refusal ([`path_to`]),
+/// so that reading a good document builds no paths.
+#[derive(Clone, Copy)]
 pub(crate) struct Node<'a> {
     subject: &'static str,
+    root: &'a Value,
     value: &'a Value,
-    path: String,
 }
 
 impl<'a> Node<'a> {
     /// A refusal naming this node's path.
     fn problem(&self, problem: impl std::fmt::Display) -> Error {
-        let path = if self.path.is_empty() {
-            "."
-        } else {
-            &self.path
-        };
+        let path = path_to(self.root, self.value).unwrap_or_default();
+        let path = if path.is_empty() { "." } else { &path };
         Error::invalid_input(format!("{}, at `{path}`: {problem}", self.subject))
     }
 
-    fn child(&self, segment: &str, value: &'a Value) -> Node<'a> {
-        let path = if self.path.is_empty() {
-            segment.to_owned()
-        } else {
-            format!("{}.{segment}", self.path)
-        };
-        Node {
-            subject: self.subject,
-            value,
-            path,
-        }
+    fn child(&self, value: &'a Value) -> Node<'a> {
+        Node { value, ..*self }
     }
 
     fn object(&self) -> Result<&'a Map<String, Value>, Error> {
@@ -95,7 +85,7 @@ impl<'a> Node<'a> {
         let found = spellings(key).find_map(|name| object.get_key_value(name));
         Ok(match found {
             Some((_, Value::Null)) | None => None,
-            Some((name, value)) => Some(self.child(name, value)),
+            Some((_, value)) => Some(self.child(value)),
         })
     }
 
@@ -110,16 +100,7 @@ impl<'a> Node<'a> {
         let array = self.value.as_array().ok_or_else(|| {
             self.problem(format!("expected an array, found {}", kind(self.value)))
         })?;
-        Ok(array
-            .iter()
-            .enumerate()
-            .map(|(index, value)| {
-                let mut node = self.child("", value);
-                node.path.pop(); // no dot before an index
-                node.path.push_str(&format!("[{index}]"));
-                node
-            })
-            .collect())
+        Ok(array.iter().map(|value| self.child(value)).collect())
     }
 
     pub(crate) fn str(&self) -> Result<&'a str, Error> {
@@ -167,6 +148,28 @@ impl<'a> Node<'a> {
 
     fn stamp(&self, key: Key) -> Result<Option<DateTime<Utc>>, Error> {
         self.optional(key)?.map(|node| node.instant()).transpose()
+    }
+}
+
+/// The path from `root` to `target` (the very value, by address), as the document spells
+/// it: `data.attributes.created-at`, `data[1].id`; empty for the root itself.
+fn path_to(root: &Value, target: &Value) -> Option<String> {
+    if std::ptr::eq(root, target) {
+        return Some(String::new());
+    }
+    let join = |segment: String, rest: String| match rest.as_str() {
+        "" => segment,
+        _ if rest.starts_with('[') => segment + &rest,
+        _ => format!("{segment}.{rest}"),
+    };
+    match root {
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(key, value)| path_to(value, target).map(|rest| join(key.clone(), rest))),
+        Value::Array(items) => items.iter().enumerate().find_map(|(index, value)| {
+            path_to(value, target).map(|rest| join(format!("[{index}]"), rest))
+        }),
+        _ => None,
     }
 }
 

@@ -28,27 +28,42 @@ pub(crate) fn to_json(value: &impl Serialize) -> String {
 /// W5: an instant as RFC 3339 in UTC with milliseconds, `2026-01-01T00:05:00.000Z`.
 pub(crate) struct Millis(pub(crate) DateTime<Utc>);
 
+impl Millis {
+    /// The 24 bytes of the text, written digit by digit (the formatting machinery took a
+    /// third of the time of writing a document).
+    fn text(&self) -> [u8; 24] {
+        let at = self.0;
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |range: std::ops::Range<usize>, mut value: u32| {
+            for at in range.rev() {
+                out[at] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        // The library's instants lie in the years 1970 to 9999; a year outside 0..=9999
+        // cannot be read from RFC 3339 text either.
+        put(0..4, at.year().clamp(0, 9999) as u32);
+        put(5..7, at.month());
+        put(8..10, at.day());
+        put(11..13, at.hour());
+        put(14..16, at.minute());
+        put(17..19, at.second());
+        // A leap second's nanoseconds run past 10^9; it still shows as .999.
+        put(20..23, (at.nanosecond() / 1_000_000).min(999));
+        out
+    }
+}
+
 impl fmt::Display for Millis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            at.year(),
-            at.month(),
-            at.day(),
-            at.hour(),
-            at.minute(),
-            at.second(),
-            // A leap second's nanoseconds run past 10^9; it still shows as .999.
-            (at.nanosecond() / 1_000_000).min(999)
-        )
+        // Only ASCII digits and separators are written.
+        f.write_str(std::str::from_utf8(&self.text()).unwrap_or_default())
     }
 }
 
 impl Serialize for Millis {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(std::str::from_utf8(&self.text()).unwrap_or_default())
     }
 }
 
