@@ -187,23 +187,15 @@ struct InquiryRelationships<'a>(&'a [inquiry_lifecycle::SessionId]);
 impl Serialize for Inflected<'_, InquiryRelationships<'_>> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = map(serializer, self.1, 1)?;
-        map.entry(
-            Key::Sessions,
-            &Inflected(&Data(&SessionIds(self.0 .0)), self.1),
-        )?;
+        map.entry(Key::Sessions, &Inflected(&Data(self.0 .0), self.1))?;
         map.end()
     }
 }
 
-struct SessionIds<'a>(&'a [inquiry_lifecycle::SessionId]);
-
-impl Serialize for Inflected<'_, SessionIds<'_>> {
+/// A session in a relationship: its identifier.
+impl Serialize for Inflected<'_, inquiry_lifecycle::SessionId> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0 .0.len()))?;
-        for id in self.0 .0 {
-            seq.serialize_element(&Inflected(&Identifier(SESSION_TYPE, id), self.1))?;
-        }
-        seq.end()
+        Inflected(&Identifier(SESSION_TYPE, self.0), self.1).serialize(serializer)
     }
 }
 
@@ -254,11 +246,15 @@ impl Serialize for Inflected<'_, SessionRelationships<'_>> {
     }
 }
 
-impl Serialize for Inflected<'_, [SessionResource]> {
+/// A list, each element written in the same inflection.
+impl<T> Serialize for Inflected<'_, [T]>
+where
+    for<'b> Inflected<'b, T>: Serialize,
+{
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for session in self.0 {
-            seq.serialize_element(&Inflected(session, self.1))?;
+        for element in self.0 {
+            seq.serialize_element(&Inflected(element, self.1))?;
         }
         seq.end()
     }
@@ -307,20 +303,8 @@ pub(crate) struct Errors<'a>(pub(crate) &'a [ErrorObject]);
 impl Serialize for Inflected<'_, Errors<'_>> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = map(serializer, self.1, 1)?;
-        map.entry(Key::Errors, &Inflected(&ErrorList(self.0 .0), self.1))?;
+        map.entry(Key::Errors, &Inflected(self.0 .0, self.1))?;
         map.end()
-    }
-}
-
-struct ErrorList<'a>(&'a [ErrorObject]);
-
-impl Serialize for Inflected<'_, ErrorList<'_>> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0 .0.len()))?;
-        for error in self.0 .0 {
-            seq.serialize_element(&Inflected(error, self.1))?;
-        }
-        seq.end()
     }
 }
 
