@@ -1,0 +1,526 @@
+//! S1: the endpoints, each a few lines: read the request, act through the store, answer
+//! the document (W1–W4).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{HeaderValue, Method};
+use axum::response::Response;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use inquiry_lifecycle::store::{act, Change};
+use inquiry_lifecycle::{
+    Action, Event, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
+};
+use inquiry_lifecycle_wire::{
+    ActionMeta, Inflection, InquiryDocument, InquiryResource, OneTimeLink, SessionResource,
+    SessionsDocument,
+};
+use serde_json::Value;
+
+use crate::error::{json_response, ApiError};
+use crate::idempotency::{Replay, Stored};
+use crate::App;
+
+/// How many times a change is retried when a concurrent one wins (compare-and-swap).
+const ATTEMPTS: usize = 5;
+
+/// A request to `/api/v1`: its API key checked (S2), its inflection (W5), its
+/// `Idempotency-Key` (S3) and its body, within the size limit.
+pub struct ApiRequest {
+    client: usize,
+    inflection: Inflection,
+    idempotency_key: Option<String>,
+    method: Method,
+    path: String,
+    body: Bytes,
+}
+
+impl FromRequest<Arc<App>> for ApiRequest {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let headers = request.headers();
+        let inflection = match headers.get("key-inflection") {
+            None => Inflection::Kebab,
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request("Key-Inflection must be camel, kebab or snake (W5)")
+                        .respond(Inflection::Kebab)
+                })?,
+        };
+        let client = app
+            .client(headers)
+            .ok_or_else(|| ApiError::unauthorized().respond(inflection))?;
+        let idempotency_key = match headers.get("idempotency-key") {
+            None => None,
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .ok()
+                    .filter(|key| !key.is_empty() && key.len() <= 255)
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "Idempotency-Key must be 1 to 255 visible ASCII characters (S3)",
+                        )
+                        .respond(inflection)
+                    })?,
+            ),
+        };
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let body = Bytes::from_request(request, app)
+            .await
+            .map_err(|rejection| {
+                let status = rejection.status().as_u16();
+                let error = if status == 413 {
+                    ApiError::new(
+                        413,
+                        "payload_too_large",
+                        format!(
+                            "the request body is larger than the {} bytes the service accepts",
+                            app.max_body_bytes
+                        ),
+                    )
+                } else {
+                    ApiError::bad_request(format!("the request body cannot be read: {rejection}"))
+                };
+                error.respond(inflection)
+            })?;
+        Ok(ApiRequest {
+            client,
+            inflection,
+            idempotency_key,
+            method,
+            path,
+            body,
+        })
+    }
+}
+
+/// What an endpoint answers.
+struct Answer {
+    status: u16,
+    inquiry: InquiryResource,
+    meta: Option<ActionMeta>,
+}
+
+impl Answer {
+    fn ok(inquiry: InquiryResource) -> Answer {
+        Answer {
+            status: 200,
+            inquiry,
+            meta: None,
+        }
+    }
+}
+
+/// Runs `work` for `request`, through its `Idempotency-Key` when it has one, and answers.
+async fn answer(
+    app: &App,
+    request: &ApiRequest,
+    work: impl Future<Output = Result<Answer, ApiError>>,
+) -> Response {
+    let inflection = request.inflection;
+    let key = request
+        .idempotency_key
+        .as_deref()
+        .filter(|_| request.method == Method::POST);
+    let Some(key) = key else {
+        return respond(work.await, inflection);
+    };
+    let fingerprint = [
+        request.method.as_str().as_bytes(),
+        request.path.as_bytes(),
+        &request.body,
+    ];
+    match app
+        .idempotency
+        .begin(request.client, key, &fingerprint, app.clock.now())
+        .await
+    {
+        Err(error) => error.respond(inflection),
+        Ok(Replay::Replay(stored)) => {
+            let mut response = match stored {
+                Stored::Inquiry(status, inquiry) => {
+                    json_response(status, InquiryDocument::new(inquiry).to_json(inflection))
+                }
+                Stored::Error(error) => error.respond(inflection),
+            };
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response
+        }
+        Ok(Replay::Run(guard)) => {
+            let outcome = work.await;
+            let stored = match &outcome {
+                Ok(answer) => Stored::Inquiry(answer.status, answer.inquiry.clone()),
+                Err(error) => Stored::Error(error.clone()),
+            };
+            guard.keep(stored, app.clock.now());
+            respond(outcome, inflection)
+        }
+    }
+}
+
+fn respond(outcome: Result<Answer, ApiError>, inflection: Inflection) -> Response {
+    match outcome {
+        Ok(answer) => {
+            let document = match answer.meta {
+                Some(meta) => InquiryDocument::answer(answer.inquiry, meta),
+                None => InquiryDocument::new(answer.inquiry),
+            };
+            json_response(answer.status, document.to_json(inflection))
+        }
+        Err(error) => error.respond(inflection),
+    }
+}
+
+fn inquiry_id(text: &str) -> Result<InquiryId, ApiError> {
+    InquiryId::parse(text).map_err(ApiError::from)
+}
+
+/// `POST /api/v1/inquiries` → 201: creates an inquiry, with an optional body
+/// `{"data": {"attributes": {"reference-id": …, "<interval>-seconds": …}}}`.
+pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
+    let work = async {
+        let (reference, policy) = creation(&request.body, &app.policy)?;
+        let now = app.clock.now();
+        let (inquiry, events) = {
+            let mut random = app.random();
+            match reference {
+                Some(reference) => {
+                    Inquiry::create_with_reference(&policy, reference, now, &mut *random)?
+                }
+                None => Inquiry::create(&policy, now, &mut *random)?,
+            }
+        };
+        app.store.insert_boxed(&inquiry, &events).await?;
+        Ok(Answer {
+            status: 201,
+            inquiry: InquiryResource::at(&inquiry, now),
+            meta: None,
+        })
+    };
+    answer(&app, &request, work).await
+}
+
+/// The intervals a creation may set, each in whole seconds (E2).
+/// Sets one interval on a policy builder.
+type SetInterval = fn(PolicyBuilder, TimeDelta) -> PolicyBuilder;
+
+const INTERVALS: [(&str, SetInterval); 5] = [
+    ("expiration-after-create-interval-seconds", |b, d| {
+        b.expire_after_create(d)
+    }),
+    ("expiration-after-start-interval-seconds", |b, d| {
+        b.expire_after_start(d)
+    }),
+    ("expiration-after-resume-interval-seconds", |b, d| {
+        b.expire_after_resume(d)
+    }),
+    ("session-token-expiration-seconds", |b, d| {
+        b.session_token_ttl(d)
+    }),
+    ("one-time-link-expiration-seconds", |b, d| {
+        b.one_time_link_ttl(d)
+    }),
+];
+
+/// Reads a creation body: none, or `{"data": {"attributes": {…}}}` in any inflection.
+fn creation(body: &[u8], base: &Policy) -> Result<(Option<ReferenceId>, Policy), ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((None, *base));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+    let shape = "expected {\"data\": {\"attributes\": {…}}} (or no body)";
+    let attributes = match value.get("data") {
+        _ if !value.is_object() => return Err(ApiError::bad_request(shape)),
+        None | Some(Value::Null) => return Ok((None, *base)),
+        Some(data) => match data.get("attributes") {
+            None | Some(Value::Null) if data.is_object() => return Ok((None, *base)),
+            Some(Value::Object(attributes)) => attributes,
+            _ => return Err(ApiError::bad_request(shape)),
+        },
+    };
+    // Keys in any inflection (W5), compared in kebab case.
+    let attribute = |kebab: &str| {
+        attributes
+            .iter()
+            .find(|(key, _)| kebab_case(key) == kebab)
+            .map(|(_, value)| value)
+            .filter(|value| !value.is_null())
+    };
+    let reference = match attribute("reference-id") {
+        None => None,
+        Some(Value::String(text)) => Some(ReferenceId::parse(text).map_err(|e| {
+            let error = ApiError::from(e);
+            ApiError {
+                detail: format!("data.attributes.reference-id: {}", error.detail),
+                ..error
+            }
+        })?),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "data.attributes.reference-id must be a string",
+            ))
+        }
+    };
+    let mut builder = base.to_builder();
+    for (name, set) in INTERVALS {
+        let Some(value) = attribute(name) else {
+            continue;
+        };
+        let seconds = value.as_i64().ok_or_else(|| {
+            ApiError::new(
+                422,
+                "invalid_input",
+                format!("data.attributes.{name} must be a whole number of seconds, found {value}"),
+            )
+        })?;
+        builder = set(builder, TimeDelta::seconds(seconds));
+    }
+    let policy = builder.build().map_err(ApiError::from)?;
+    Ok((reference, policy))
+}
+
+/// A key in kebab case, from any inflection.
+fn kebab_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        match c {
+            '_' => out.push('-'),
+            c if c.is_ascii_uppercase() => {
+                out.push('-');
+                out.push(c.to_ascii_lowercase());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `GET /api/v1/inquiries/{id}` → 200: the inquiry as it stands at the service's `now`
+/// (a passed deadline shows `expired` before the sweeper ran, E4).
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    request: ApiRequest,
+) -> Response {
+    let work = async {
+        let inquiry = app.load(inquiry_id(&id)?).await?;
+        Ok(Answer::ok(InquiryResource::at(&inquiry, app.clock.now())))
+    };
+    answer(&app, &request, work).await
+}
+
+/// `GET /api/v1/inquiries/{id}/sessions` → 200: `{"data": [<session>…]}`.
+pub async fn sessions(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    request: ApiRequest,
+) -> Response {
+    let work = async {
+        let inquiry = app.load(inquiry_id(&id)?).await?;
+        Ok::<_, ApiError>(SessionResource::list_at(&inquiry, app.clock.now()))
+    };
+    match work.await {
+        Ok(sessions) => json_response(
+            200,
+            SessionsDocument::new(sessions).to_json(request.inflection),
+        ),
+        Err(error) => error.respond(request.inflection),
+    }
+}
+
+/// The actions an endpoint of its own applies (`POST …/{id}/<action>`, `DELETE …/{id}`).
+pub async fn action(app: Arc<App>, id: String, request: ApiRequest, action: Action) -> Response {
+    let work = async {
+        let id = inquiry_id(&id)?;
+        let now = app.clock.now();
+        let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
+            let mut random = app.random();
+            inquiry.act(action, now, &mut *random)
+        })
+        .await?;
+        let inquiry = InquiryResource::at(&acted.inquiry, now);
+        let outcome = acted.outcome;
+        let meta = match (outcome.opened, outcome.linked) {
+            (Some((_, token)), _) => Some(ActionMeta::SessionToken(token)),
+            (None, Some((_, code))) => Some(ActionMeta::OneTimeLink(OneTimeLink::new(
+                &app.public_url,
+                id,
+                code,
+            ))),
+            (None, None) => None,
+        };
+        Ok(Answer {
+            status: 200,
+            inquiry,
+            meta,
+        })
+    };
+    answer(&app, &request, work).await
+}
+
+/// The vendor's sandbox action names (`perform-simulate-actions`).
+const SIMULATED: [(&str, Action); 7] = [
+    ("start_inquiry", Action::Start),
+    ("complete_inquiry", Action::Complete),
+    ("fail_inquiry", Action::Fail),
+    ("expire_inquiry", Action::Expire),
+    ("mark_for_review_inquiry", Action::MarkForReview),
+    ("approve_inquiry", Action::Approve),
+    ("decline_inquiry", Action::Decline),
+];
+
+/// What a run of simulated actions did: every event, and the last token handed out.
+struct Simulated {
+    events: Vec<Event>,
+    token: Option<SessionToken>,
+}
+
+impl Change for Simulated {
+    fn events(&self) -> &[Event] {
+        &self.events
+    }
+}
+
+/// `POST /api/v1/inquiries/{id}/perform-simulate-actions` → 200, body
+/// `{"meta": {"actions": ["start_inquiry", …]}}`: applied in order as one change, all or
+/// none.
+pub async fn simulate(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    request: ApiRequest,
+) -> Response {
+    let work = async {
+        let id = inquiry_id(&id)?;
+        let actions = simulated_actions(&request.body)?;
+        let now = app.clock.now();
+        let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
+            let mut random = app.random();
+            let mut simulated = Simulated {
+                events: Vec::new(),
+                token: None,
+            };
+            for action in &actions {
+                // The first refusal is answered; `act` saves nothing then (all or none).
+                let outcome = inquiry.act(*action, now, &mut *random)?;
+                simulated.events.extend(outcome.events);
+                if let Some((_, token)) = outcome.opened {
+                    simulated.token = Some(token);
+                }
+            }
+            Ok(simulated)
+        })
+        .await?;
+        Ok(Answer {
+            status: 200,
+            inquiry: InquiryResource::at(&acted.inquiry, now),
+            meta: acted.outcome.token.map(ActionMeta::SessionToken),
+        })
+    };
+    answer(&app, &request, work).await
+}
+
+fn simulated_actions(body: &[u8]) -> Result<Vec<Action>, ApiError> {
+    let shape = "expected {\"meta\": {\"actions\": [\"start_inquiry\", …]}}";
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not JSON ({e}); {shape}")))?;
+    let actions = value
+        .get("meta")
+        .and_then(|meta| meta.get("actions"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::bad_request(shape))?;
+    actions
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let name = name.as_str().ok_or_else(|| ApiError::bad_request(shape))?;
+            SIMULATED
+                .iter()
+                .find(|(known, _)| *known == name)
+                .map(|(_, action)| *action)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        422,
+                        "invalid_input",
+                        format!(
+                            "meta.actions[{index}]: unknown action {:?}; expected one of {}",
+                            name.chars().take(40).collect::<String>(),
+                            SIMULATED.map(|(name, _)| name).join(", ")
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// `POST /sandbox/clock` (only with `--test-clock`): `{"advance": "25h"}` or
+/// `{"now": "<RFC 3339>"}` → 200 `{"now": …}`; then applies what is due (E5).
+pub async fn sandbox_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let work = async {
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
+        let now = app.clock.now();
+        let to = match (value.get("advance"), value.get("now")) {
+            (Some(Value::String(text)), None) => {
+                let interval = text
+                    .parse::<inquiry_lifecycle::Interval>()
+                    .map_err(ApiError::from)?;
+                now.checked_add_signed(TimeDelta::from(interval))
+                    .ok_or_else(|| {
+                        ApiError::new(422, "invalid_input", "the clock cannot move that far")
+                    })?
+            }
+            (None, Some(Value::String(text))) => DateTime::parse_from_rfc3339(text)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|e| {
+                    ApiError::new(
+                        422,
+                        "invalid_input",
+                        format!("`now` is not an RFC 3339 instant: {e}"),
+                    )
+                })?,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "expected {\"advance\": \"25h\"} or {\"now\": \"2026-01-01T00:00:00Z\"}",
+                ))
+            }
+        };
+        let now = app.clock.set(to)?;
+        app.sweep(now).await;
+        Ok(now)
+    };
+    match work.await {
+        Ok(now) => json_response(
+            200,
+            serde_json::json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) })
+                .to_string(),
+        ),
+        Err(error) => error.respond(Inflection::Kebab),
+    }
+}
+
+/// The answer to any path the service does not serve.
+pub async fn no_such_endpoint(method: Method, uri: axum::http::Uri) -> Response {
+    ApiError::not_found(format!("no endpoint {method} {}", uri.path())).respond(Inflection::Kebab)
+}
+
+/// The answer to a path served for other methods only.
+pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    ApiError::new(
+        405,
+        "method_not_allowed",
+        format!("{} does not answer {method}", uri.path()),
+    )
+    .respond(Inflection::Kebab)
+}

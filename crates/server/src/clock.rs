@@ -1,0 +1,68 @@
+//! S5: the service's time: the real clock, or a sandbox test clock that only moves when told.
+
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+
+use crate::error::ApiError;
+
+/// Where the service's `now` comes from.
+#[derive(Debug, Clone)]
+pub enum Clock {
+    /// The operating system's clock, to the millisecond (the wire's precision, W5).
+    Real,
+    /// A test clock (`--test-clock`): it starts at the real time, to the second, and moves
+    /// only through `POST /sandbox/clock`, never backwards.
+    Test(Arc<Mutex<DateTime<Utc>>>),
+}
+
+impl Clock {
+    /// A test clock starting now.
+    pub fn test() -> Clock {
+        let start = real_now()
+            .duration_trunc(TimeDelta::seconds(1))
+            .unwrap_or_else(|_| real_now());
+        Clock::Test(Arc::new(Mutex::new(start)))
+    }
+
+    /// The service's `now`.
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::Real => real_now(),
+            Clock::Test(now) => *now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+        }
+    }
+
+    /// Moves a test clock to `to`; earlier than its `now` is `invalid_input` (S5).
+    pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+        let Clock::Test(now) = self else {
+            return Err(ApiError::not_found(
+                "no test clock: start the service with --test-clock",
+            ));
+        };
+        let mut now = now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if to < *now {
+            return Err(ApiError::new(
+                422,
+                "invalid_input",
+                format!(
+                    "the test clock cannot move backwards: it is {}, asked for {}",
+                    now.to_rfc3339(),
+                    to.to_rfc3339()
+                ),
+            ));
+        }
+        *now = to;
+        Ok(to)
+    }
+}
+
+/// The operating system's time, to the millisecond. This crate is the service, the one
+/// place that reads the clock; the libraries are told the time.
+#[allow(clippy::disallowed_methods)]
+fn real_now() -> DateTime<Utc> {
+    let now = DateTime::<Utc>::from(SystemTime::now());
+    now.duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap_or(now)
+}

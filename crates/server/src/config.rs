@@ -1,0 +1,56 @@
+//! The service's flags, each also an environment variable `INQUIRY_*`.
+
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+/// The inquiry lifecycle as an HTTP service: the seed's API (`/api/v1/inquiries/…`), in
+/// memory or on PostgreSQL, with a sandbox test clock for integrators' tests.
+///
+/// Every flag can also be given as the environment variable shown beside it.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "inquiry-server", version, about, long_about = None)]
+pub struct Config {
+    /// The address to listen on.
+    #[arg(long, env = "INQUIRY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// An API key clients send as `Authorization: Bearer <key>`; repeat for several
+    /// (comma-separated in the environment variable). At least one is required.
+    #[arg(
+        long = "api-key",
+        env = "INQUIRY_API_KEY",
+        value_delimiter = ',',
+        required = true,
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<String>,
+
+    /// A PostgreSQL connection string (`host=… user=… dbname=…`); without it, inquiries
+    /// are kept in memory and lost when the service stops.
+    #[arg(long, env = "INQUIRY_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Use a sandbox test clock, moved with `POST /sandbox/clock` (`{"advance": "25h"}` or
+    /// `{"now": "<RFC 3339>"}`), instead of the real one.
+    #[arg(long, env = "INQUIRY_TEST_CLOCK")]
+    pub test_clock: bool,
+
+    /// The URL people reach this service at, for one-time links
+    /// (`<public URL>/verify?inquiry-id=…&code=…`). Default: `http://<listen address>`.
+    #[arg(long, env = "INQUIRY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The largest request body accepted, in bytes; larger is answered 413.
+    #[arg(long, env = "INQUIRY_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// The public URL, defaulting to the listen address.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}

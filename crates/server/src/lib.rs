@@ -1,0 +1,220 @@
+//! # inquiry-lifecycle-server
+//!
+//! The seed's inquiry API (`POST /api/v1/inquiries/<id>/resume` answering
+//! `{"data": …, "meta": {"session-token": …}}`) as a service any language can call, built on
+//! [`inquiry_lifecycle`] and its wire format ([`inquiry_lifecycle_wire`]). Rule IDs (S1–S6,
+//! W1–W7) are those of the project's `INTEGRATION.md`, summarised in this crate's README.
+//!
+//! Start it with `cargo run -p inquiry-lifecycle-server -- --api-key test_key --test-clock`;
+//! `--help` lists every flag. Embed it with [`router`] and [`App`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod api;
+mod clock;
+mod config;
+mod error;
+mod idempotency;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use inquiry_lifecycle::store::{sweep, DynStore, MemoryStore, StoreError};
+use inquiry_lifecycle::{Action, Inquiry, InquiryId, Policy, SecureRandom};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub use clock::Clock;
+pub use config::Config;
+pub use error::ApiError;
+
+use api::ApiRequest;
+use idempotency::Idempotency;
+
+/// The service's state, shared by every request.
+pub struct App {
+    store: Box<dyn DynStore>,
+    clock: Clock,
+    /// SHA-256 digests of the API keys: compared in constant time and of equal length,
+    /// whatever the key sent (S2).
+    api_keys: Vec<[u8; 32]>,
+    policy: Policy,
+    random: Mutex<SecureRandom>,
+    public_url: String,
+    max_body_bytes: usize,
+    idempotency: Idempotency,
+}
+
+impl App {
+    /// The service for `config`, on `store`, with the time from `clock`.
+    pub fn new(config: &Config, store: Box<dyn DynStore>, clock: Clock) -> Result<App, String> {
+        if config.api_keys.iter().any(|key| key.is_empty()) {
+            return Err("an API key must not be empty".to_owned());
+        }
+        let random = SecureRandom::from_os()
+            .map_err(|e| format!("no random source for tokens and ids: {e}"))?;
+        Ok(App {
+            store,
+            clock,
+            api_keys: config.api_keys.iter().map(|key| digest(key)).collect(),
+            policy: Policy::default(),
+            random: Mutex::new(random),
+            public_url: config.public_url().trim_end_matches('/').to_owned(),
+            max_body_bytes: config.max_body_bytes,
+            idempotency: Idempotency::default(),
+        })
+    }
+
+    /// The number of the API key `headers` authorize with, if any (S2). Every key is
+    /// compared, in constant time, whatever matched.
+    fn client(&self, headers: &HeaderMap) -> Option<usize> {
+        let sent = headers
+            .get("authorization")?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")?;
+        let sent = digest(sent.trim());
+        let mut found = None;
+        for (index, key) in self.api_keys.iter().enumerate() {
+            if bool::from(key.ct_eq(&sent)) {
+                found = Some(index);
+            }
+        }
+        found
+    }
+
+    /// The random source for tokens and ids, for one call.
+    fn random(&self) -> MutexGuard<'_, SecureRandom> {
+        self.random
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn load(&self, id: InquiryId) -> Result<Inquiry, ApiError> {
+        self.store
+            .load_boxed(id)
+            .await?
+            .ok_or(StoreError::NotFound(id))
+            .map_err(ApiError::from)
+    }
+
+    /// Applies every expiry due at `now` (E5), in batches; logs a store failure and
+    /// leaves the rest to the next sweep.
+    pub async fn sweep(&self, now: DateTime<Utc>) {
+        loop {
+            match sweep(&*self.store, now, 100).await {
+                Ok(events) if events.is_empty() => return,
+                Ok(events) => tracing::debug!(events = events.len(), "applied due expiries"),
+                Err(error) => {
+                    tracing::warn!(%error, "sweep failed; retrying at the next tick");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn digest(key: &str) -> [u8; 32] {
+    Sha256::digest(key.as_bytes()).into()
+}
+
+/// Every route of the service (S1, S5), with the body limit and request tracing (query
+/// strings are never logged: they may carry a token, S6).
+pub fn router(app: Arc<App>) -> Router {
+    let limit = app.max_body_bytes;
+    let action = |action: Action| {
+        move |State(app): State<Arc<App>>, Path(id): Path<String>, request: ApiRequest| async move {
+            api::action(app, id, request, action).await
+        }
+    };
+    let mut routes = Router::new()
+        .route("/api/v1/inquiries", post(api::create))
+        .route(
+            "/api/v1/inquiries/{id}",
+            get(api::show).delete(action(Action::Redact)),
+        )
+        .route("/api/v1/inquiries/{id}/sessions", get(api::sessions))
+        .route(
+            "/api/v1/inquiries/{id}/resume",
+            post(action(Action::Resume)),
+        )
+        .route(
+            "/api/v1/inquiries/{id}/expire",
+            post(action(Action::Expire)),
+        )
+        .route(
+            "/api/v1/inquiries/{id}/approve",
+            post(action(Action::Approve)),
+        )
+        .route(
+            "/api/v1/inquiries/{id}/decline",
+            post(action(Action::Decline)),
+        )
+        .route(
+            "/api/v1/inquiries/{id}/mark-for-review",
+            post(action(Action::MarkForReview)),
+        )
+        .route(
+            "/api/v1/inquiries/{id}/generate-one-time-link",
+            post(action(Action::Link)),
+        )
+        .route(
+            "/api/v1/inquiries/{id}/perform-simulate-actions",
+            post(api::simulate),
+        );
+    if matches!(app.clock, Clock::Test(_)) {
+        routes = routes.route("/sandbox/clock", post(api::sandbox_clock));
+    }
+    routes
+        .fallback(api::no_such_endpoint)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<_>| {
+                    // The path only: a query string may carry a session token (S6).
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                },
+            ),
+        )
+        .with_state(app)
+}
+
+/// The store `config` asks for: PostgreSQL (migrated) when given a connection string, else
+/// in memory.
+pub async fn store(config: &Config) -> Result<Box<dyn DynStore>, String> {
+    match &config.database_url {
+        None => Ok(Box::new(MemoryStore::new())),
+        Some(url) => {
+            let store = inquiry_lifecycle_postgres::PostgresStore::connect(url)
+                .await
+                .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+            store
+                .migrate()
+                .await
+                .map_err(|e| format!("cannot migrate the PostgreSQL schema: {e}"))?;
+            Ok(Box::new(store))
+        }
+    }
+}
+
+/// Applies due expiries every `every` until the service stops (E5: `inquiry.expired` is
+/// recorded at the deadline whenever it is applied).
+pub async fn sweeper(app: Arc<App>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        app.sweep(app.clock.now()).await;
+    }
+}

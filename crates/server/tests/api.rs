@@ -1,0 +1,429 @@
+//! End to end over real HTTP on loopback: every endpoint of S1 and every refusal, with the
+//! service's own codes (S2), idempotency (S3), inflections (W5) and the test clock (S5).
+
+use std::sync::Arc;
+
+use inquiry_lifecycle::store::MemoryStore;
+use inquiry_lifecycle_server::{router, App, Clock, Config};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+const KEY: &str = "test_key_1";
+
+/// A service on a free loopback port, in memory, with a test clock; its base URL.
+async fn service() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = <Config as clap::Parser>::try_parse_from([
+        "inquiry-server",
+        "--api-key",
+        KEY,
+        "--api-key",
+        "test_key_2",
+        "--test-clock",
+        "--max-body-bytes",
+        "4096",
+        "--public-url",
+        "https://verify.example/",
+        "--listen",
+        &address.to_string(),
+    ])
+    .unwrap();
+    let app = App::new(&config, Box::new(MemoryStore::new()), Clock::test()).unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router(Arc::new(app))).await.unwrap();
+    });
+    format!("http://{address}")
+}
+
+/// Sends a request with the API key; returns the status, the JSON body and the headers.
+async fn call(
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut request = Client::new()
+        .request(method, url)
+        .header("Authorization", format!("Bearer {KEY}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+    (status, body, headers)
+}
+
+fn error_code(body: &Value) -> &str {
+    body["errors"][0]["code"].as_str().unwrap()
+}
+
+async fn create(base: &str) -> String {
+    let (status, body, _) =
+        call(Method::POST, &format!("{base}/api/v1/inquiries"), None, &[]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body["data"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn s1_create_resume_get_as_the_seed_shows() {
+    let base = service().await;
+    let (status, body, _) = call(
+        Method::POST,
+        &format!("{base}/api/v1/inquiries"),
+        Some(json!({"data": {"attributes": {
+            "reference-id": "user-4711",
+            "expiration-after-create-interval-seconds": 3600,
+        }}})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let attributes = &body["data"]["attributes"];
+    assert_eq!(attributes["status"], "created");
+    assert_eq!(attributes["reference-id"], "user-4711");
+    let id = body["data"]["id"].as_str().unwrap();
+    let instant = |key: &str| {
+        chrono::DateTime::parse_from_rfc3339(attributes[key].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(
+        (instant("expires-at") - instant("created-at")).num_seconds(),
+        3600
+    );
+
+    // The seed's Step 1.
+    let resume = format!("{base}/api/v1/inquiries/{id}/resume");
+    let (status, body, _) = call(Method::POST, &resume, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let token = body["meta"]["session-token"].as_str().unwrap();
+    assert!(
+        inquiry_lifecycle::SessionToken::parse(token).is_ok(),
+        "{token}"
+    );
+    let sessions = &body["data"]["relationships"]["sessions"]["data"];
+    assert_eq!(sessions.as_array().unwrap().len(), 1);
+
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let (status, body, _) = call(Method::GET, &inquiry, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["id"], id);
+    assert!(body.get("meta").is_none());
+
+    let (status, body, _) = call(Method::GET, &format!("{inquiry}/sessions"), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"][0]["attributes"]["status"], "new");
+    assert_eq!(body["data"][0]["attributes"]["kind"], "token");
+    assert_eq!(
+        body["data"][0]["relationships"]["inquiry"]["data"]["id"],
+        id
+    );
+}
+
+#[tokio::test]
+async fn s1_every_action_endpoint_answers_the_inquiry() {
+    let base = service().await;
+    let url = |id: &str, action: &str| format!("{base}/api/v1/inquiries/{id}/{action}");
+
+    let id = create(&base).await;
+    let (status, body, _) =
+        call(Method::POST, &url(&id, "generate-one-time-link"), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let link = body["meta"]["one-time-link"].as_str().unwrap();
+    let expected = format!("https://verify.example/verify?inquiry-id={id}&code=iqse_");
+    assert!(link.starts_with(&expected), "{link}");
+
+    for (action, status) in [
+        ("expire", "expired"),
+        ("mark-for-review", "needs_review"),
+        ("approve", "approved"),
+    ] {
+        let (code, body, _) = call(Method::POST, &url(&id, action), None, &[]).await;
+        assert_eq!(code, StatusCode::OK, "{action}: {body}");
+        assert_eq!(body["data"]["attributes"]["status"], status, "{action}");
+    }
+    let other = create(&base).await;
+    let (_, body, _) = call(Method::POST, &url(&other, "decline"), None, &[]).await;
+    assert_eq!(body["data"]["attributes"]["status"], "declined");
+
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let (status, body, _) = call(Method::DELETE, &inquiry, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["attributes"]["status"], "approved");
+    assert!(body["data"]["attributes"]["redacted-at"].is_string());
+}
+
+#[tokio::test]
+async fn s1_simulated_actions_apply_as_one_change_all_or_none() {
+    let base = service().await;
+    let id = create(&base).await;
+    let url = format!("{base}/api/v1/inquiries/{id}/perform-simulate-actions");
+    // The first refusal is answered and nothing is applied: start, then start again.
+    let twice = json!({"meta": {"actions": ["start_inquiry", "start_inquiry"]}});
+    let (status, body, _) = call(Method::POST, &url, Some(twice), &[]).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(error_code(&body), "invalid_transition");
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let (_, body, _) = call(Method::GET, &inquiry, None, &[]).await;
+    assert_eq!(
+        body["data"]["attributes"]["status"], "created",
+        "nothing was applied"
+    );
+
+    let finish = json!({"meta": {"actions": ["start_inquiry", "complete_inquiry"]}});
+    let (status, body, _) = call(Method::POST, &url, Some(finish), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["attributes"]["status"], "completed");
+    assert!(
+        body["meta"]["session-token"].is_string(),
+        "start_inquiry hands out a token"
+    );
+
+    for (bad, code) in [
+        (
+            json!({"meta": {"actions": ["fly_inquiry"]}}),
+            "invalid_input",
+        ),
+        (json!({"actions": []}), "bad_request"),
+        (json!([1, 2]), "bad_request"),
+    ] {
+        let (_, body, _) = call(Method::POST, &url, Some(bad), &[]).await;
+        assert_eq!(error_code(&body), code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn s2_every_refusal_is_a_json_api_error_with_its_status_and_code() {
+    let base = service().await;
+    let id = create(&base).await;
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+
+    // No key, a wrong key, another scheme.
+    for authorization in [None, Some("Bearer wrong"), Some("Basic dGVzdA==")] {
+        let mut request = Client::new().get(&inquiry);
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "unauthorized");
+    }
+    // The second key works too.
+    let response = Client::new()
+        .get(&inquiry)
+        .header("Authorization", "Bearer test_key_2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let missing = "inq_AAAAAAAAAAAAAAAAAAAAAAAA";
+    let create_with = |attributes: Value| Some(json!({"data": {"attributes": attributes}}));
+    let cases: Vec<(Method, String, Option<Value>, u16, &str)> = vec![
+        (
+            Method::GET,
+            format!("{base}/api/v1/inquiries/{missing}"),
+            None,
+            404,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            format!("{base}/api/v1/inquiries/{missing}/resume"),
+            None,
+            404,
+            "not_found",
+        ),
+        (
+            Method::GET,
+            format!("{base}/api/v1/inquiries/inq_bad"),
+            None,
+            422,
+            "invalid_input",
+        ),
+        (
+            Method::POST,
+            format!("{base}/api/v1/inquiries"),
+            create_with(json!({"session-token-expiration-seconds": 0})),
+            422,
+            "invalid_input",
+        ),
+        (
+            Method::POST,
+            format!("{base}/api/v1/inquiries"),
+            create_with(json!({"reference-id": ""})),
+            422,
+            "invalid_input",
+        ),
+        (
+            Method::POST,
+            format!("{base}/api/v1/inquiries"),
+            Some(json!({"data": 5})),
+            400,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            format!("{base}/api/v1/nothing-here"),
+            None,
+            404,
+            "not_found",
+        ),
+        (
+            Method::PUT,
+            inquiry.clone(),
+            None,
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::POST,
+            format!("{base}/sandbox/clock"),
+            Some(json!({"advance": "-1h"})),
+            422,
+            "invalid_input",
+        ),
+    ];
+    for (method, url, body, status, code) in cases {
+        let (got, answer, headers) = call(method.clone(), &url, body, &[]).await;
+        assert_eq!(
+            (got.as_u16(), error_code(&answer)),
+            (status, code),
+            "{method} {url}: {answer}"
+        );
+        assert_eq!(headers["content-type"], "application/json");
+        assert_eq!(answer["errors"][0]["status"], status.to_string());
+        assert!(answer["errors"][0]["detail"].as_str().unwrap().len() > 10);
+    }
+
+    // A body that is not JSON; a body over the limit.
+    let post = |body: String| {
+        Client::new()
+            .post(format!("{base}/api/v1/inquiries"))
+            .header("Authorization", format!("Bearer {KEY}"))
+            .body(body)
+            .send()
+    };
+    let response = post("{not json".to_owned()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = post("x".repeat(10_000)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "payload_too_large");
+
+    // The rules' refusals keep their own statuses and codes, and change nothing.
+    let url = |action: &str| format!("{inquiry}/{action}");
+    let _ = call(Method::POST, &url("approve"), None, &[]).await;
+    let (status, body, _) = call(Method::POST, &url("resume"), None, &[]).await;
+    assert_eq!((status.as_u16(), error_code(&body)), (409, "not_resumable"));
+    assert!(body["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("(T6, T7)"));
+    let (status, body, _) = call(Method::POST, &url("decline"), None, &[]).await;
+    assert_eq!(
+        (status.as_u16(), error_code(&body)),
+        (409, "decision_final")
+    );
+    let (_, body, _) = call(Method::GET, &inquiry, None, &[]).await;
+    assert_eq!(body["data"]["attributes"]["status"], "approved");
+}
+
+#[tokio::test]
+async fn s3_a_retry_with_the_same_key_replays_without_secrets() {
+    let base = service().await;
+    let id = create(&base).await;
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let url = format!("{inquiry}/resume");
+    let key = [("Idempotency-Key", "resume-1")];
+    let (status, first, headers) = call(Method::POST, &url, None, &key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first["meta"]["session-token"].is_string());
+    assert!(headers.get("idempotent-replayed").is_none());
+
+    let (status, again, headers) = call(Method::POST, &url, None, &key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(again["data"], first["data"], "the first outcome, unchanged");
+    assert!(
+        again.get("meta").is_none(),
+        "no secret in a replay: {again}"
+    );
+    let (_, sessions, _) = call(Method::GET, &format!("{inquiry}/sessions"), None, &[]).await;
+    assert_eq!(
+        sessions["data"].as_array().unwrap().len(),
+        1,
+        "the replay changed nothing"
+    );
+
+    // The same key with another request.
+    let (status, body, _) = call(Method::POST, &format!("{inquiry}/expire"), None, &key).await;
+    assert_eq!(
+        (status.as_u16(), error_code(&body)),
+        (422, "idempotency_conflict")
+    );
+    // A refusal is replayed too.
+    let other = create(&base).await;
+    let other = format!("{base}/api/v1/inquiries/{other}");
+    let _ = call(Method::POST, &format!("{other}/approve"), None, &[]).await;
+    let refused_key = [("Idempotency-Key", "resume-approved")];
+    let url = format!("{other}/resume");
+    let (first, _, _) = call(Method::POST, &url, None, &refused_key).await;
+    let (again, body, headers) = call(Method::POST, &url, None, &refused_key).await;
+    assert_eq!((first.as_u16(), again.as_u16()), (409, 409));
+    assert_eq!(error_code(&body), "not_resumable");
+    assert_eq!(headers["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
+async fn w5_key_inflection_switches_every_key() {
+    let base = service().await;
+    let id = create(&base).await;
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let camel = [("Key-Inflection", "camel")];
+    let (_, body, _) = call(Method::POST, &format!("{inquiry}/resume"), None, &camel).await;
+    assert!(
+        body["data"]["attributes"]["createdAt"].is_string(),
+        "{body}"
+    );
+    assert!(body["meta"]["sessionToken"].is_string());
+    let (_, body, _) = call(Method::GET, &inquiry, None, &[("Key-Inflection", "snake")]).await;
+    assert!(body["data"]["attributes"]["marked_for_review_at"].is_null());
+    assert!(body["data"]["attributes"]
+        .get("marked-for-review-at")
+        .is_none());
+    let (status, body, _) =
+        call(Method::GET, &inquiry, None, &[("Key-Inflection", "pascal")]).await;
+    assert_eq!((status.as_u16(), error_code(&body)), (400, "bad_request"));
+}
+
+#[tokio::test]
+async fn s5_the_test_clock_crosses_a_deadline_in_a_request() {
+    let base = service().await;
+    let id = create(&base).await;
+    let clock = format!("{base}/sandbox/clock");
+    let (status, body, _) = call(Method::POST, &clock, Some(json!({"advance": "25h"})), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let now = body["now"].as_str().unwrap().to_owned();
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let (_, body, _) = call(Method::GET, &inquiry, None, &[]).await;
+    let attributes = &body["data"]["attributes"];
+    assert_eq!(attributes["status"], "expired");
+    // Recorded at the deadline (E4), 24 h after creation, not when the clock moved.
+    assert_eq!(attributes["expired-at"], attributes["updated-at"]);
+    assert_ne!(attributes["expired-at"], now.as_str());
+
+    // Backwards is refused; an instant ahead is accepted.
+    let back = json!({"now": "2000-01-01T00:00:00Z"});
+    let (status, body, _) = call(Method::POST, &clock, Some(back), &[]).await;
+    assert_eq!((status.as_u16(), error_code(&body)), (422, "invalid_input"));
+    let ahead = json!({"now": "2999-01-01T00:00:00Z"});
+    let (status, _, _) = call(Method::POST, &clock, Some(ahead), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+}
