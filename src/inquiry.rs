@@ -597,8 +597,8 @@ impl Inquiry {
         now: DateTime<Utc>,
         random: &mut dyn RandomSource,
     ) -> Result<Outcome, Error> {
-        match Opening::of(action) {
-            Some(Ok(opening)) => {
+        match Kind::of(action) {
+            Kind::Token(opening) => {
                 let opened = self.open(opening, now, random)?;
                 Ok(Outcome {
                     events: opened.events,
@@ -606,12 +606,7 @@ impl Inquiry {
                     linked: None,
                 })
             }
-            Some(Err(other)) => Ok(Outcome {
-                events: self.change(other, now)?,
-                opened: None,
-                linked: None,
-            }),
-            None => {
+            Kind::Code => {
                 let linked = self.link(now, random)?;
                 Ok(Outcome {
                     events: linked.events,
@@ -619,6 +614,11 @@ impl Inquiry {
                     linked: Some((linked.session_id, linked.code)),
                 })
             }
+            Kind::Nothing(other) => Ok(Outcome {
+                events: self.change(other, now)?,
+                opened: None,
+                linked: None,
+            }),
         }
     }
 
@@ -1019,24 +1019,34 @@ enum NonOpening {
     Redact,
 }
 
-impl Opening {
-    /// Sorts an action into its kind: one that hands out a token, one that hands out
-    /// nothing, or (`None`) link, which hands out a code.
-    fn of(action: Action) -> Option<Result<Opening, NonOpening>> {
-        Some(match action {
-            Action::Start => Ok(Opening::Start),
-            Action::Resume => Ok(Opening::Resume),
-            Action::Complete => Err(NonOpening::Complete),
-            Action::Fail => Err(NonOpening::Fail),
-            Action::Expire => Err(NonOpening::Expire),
-            Action::MarkForReview => Err(NonOpening::MarkForReview),
-            Action::Approve => Err(NonOpening::Approve),
-            Action::Decline => Err(NonOpening::Decline),
-            Action::Redact => Err(NonOpening::Redact),
-            Action::Link => return None,
-        })
-    }
+/// What an action hands out, which decides how [`Inquiry::act`] runs it.
+enum Kind {
+    /// Start and resume: a session token.
+    Token(Opening),
+    /// Link: a one-time link's code (L1).
+    Code,
+    /// Every other action: nothing.
+    Nothing(NonOpening),
+}
 
+impl Kind {
+    fn of(action: Action) -> Kind {
+        match action {
+            Action::Start => Kind::Token(Opening::Start),
+            Action::Resume => Kind::Token(Opening::Resume),
+            Action::Link => Kind::Code,
+            Action::Complete => Kind::Nothing(NonOpening::Complete),
+            Action::Fail => Kind::Nothing(NonOpening::Fail),
+            Action::Expire => Kind::Nothing(NonOpening::Expire),
+            Action::MarkForReview => Kind::Nothing(NonOpening::MarkForReview),
+            Action::Approve => Kind::Nothing(NonOpening::Approve),
+            Action::Decline => Kind::Nothing(NonOpening::Decline),
+            Action::Redact => Kind::Nothing(NonOpening::Redact),
+        }
+    }
+}
+
+impl Opening {
     fn action(self) -> Action {
         match self {
             Opening::Start => Action::Start,

@@ -116,12 +116,7 @@ impl Sessions {
         let digest = token.digest();
         let current = |session: &Session| session.token_digest() == Some(&digest);
         match token.session() {
-            Some(id) => self
-                .0
-                .iter()
-                .enumerate()
-                .find(|(_, session)| session.id() == id)
-                .filter(|(_, session)| current(session)),
+            Some(id) => self.by_id(id).filter(|(_, session)| current(session)),
             None => {
                 let mut found = None;
                 for (index, session) in self.0.iter().enumerate() {
@@ -132,6 +127,14 @@ impl Sessions {
                 found
             }
         }
+    }
+
+    /// S2, L4: the kept record a selector names, with its index.
+    fn by_id(&self, id: SessionId) -> Option<(usize, &Session)> {
+        self.0
+            .iter()
+            .enumerate()
+            .find(|(_, session)| session.id() == id)
     }
 
     /// L4: the link session `code` opens at `now`, or why not. The verifier is checked
@@ -145,7 +148,7 @@ impl Sessions {
         let digest = code.digest();
         let (index, session) = code
             .session()
-            .and_then(|id| self.0.iter().enumerate().find(|(_, s)| s.id() == id))
+            .and_then(|id| self.by_id(id))
             .filter(|(_, session)| session.link_digest() == Some(&digest))
             .ok_or(LinkRefusal::InvalidToken)?;
         if !session.is_live_at(now) {
@@ -264,7 +267,7 @@ impl Sessions {
             let secret = T::draw(random);
             let id = SessionId::generate(random);
             let digest = secret.digest();
-            if !self.0.iter().any(|s| s.id() == id) && !self.holds(&digest) {
+            if self.by_id(id).is_none() && !self.holds(&digest) {
                 return Ok((id, secret.for_session(id), digest));
             }
         }
