@@ -117,164 +117,122 @@ pub(crate) trait Issued: Sized {
     fn digest(&self) -> TokenDigest;
 }
 
-impl Credential {
-    fn draw(random: &mut dyn RandomSource) -> Self {
-        Credential {
-            session: None,
-            secret: Secret::generate(random),
+/// A bearer secret type: a [`Credential`] with its name, its text for messages, and its
+/// docs. Both kinds have the same shape and the same operations (S2, L2).
+macro_rules! credential_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq)]
+        pub struct $name(Credential);
+
+        impl $name {
+            #[doc = concat!("Draws a new ", $what, " for `session` from `random`.")]
+            pub fn generate(session: SessionId, random: &mut dyn RandomSource) -> Self {
+                $name(Credential {
+                    session: Some(session),
+                    secret: Secret::generate(random),
+                })
+            }
+
+            #[doc = concat!("Parses a ", $what, "'s text form: a session id, a dot and 43 base64url characters")]
+            /// (a session token of revision 1: the 43 characters alone).
+            ///
+            /// Malformed text is refused with `invalid_input`; the message never repeats the text.
+            pub fn parse(text: &str) -> Result<Self, Error> {
+                Credential::parse(text, $what).map($name)
+            }
+
+            #[doc = concat!("The session the ", $what, " names (its selector); `None` only for a session")]
+            /// token of revision 1.
+            pub fn session(&self) -> Option<SessionId> {
+                self.0.session
+            }
+
+            #[doc = concat!("The ", $what, "'s text form, to hand to the person (in the flow, or in the link")]
+            /// they receive). The returned string is wiped from memory when dropped.
+            pub fn expose_secret(&self) -> Zeroizing<String> {
+                self.0.expose()
+            }
+
+            #[doc = concat!("The SHA-256 digest of the verifier: what an inquiry keeps instead of the ", $what, ".")]
+            pub fn digest(&self) -> TokenDigest {
+                self.0.secret.digest()
+            }
         }
-    }
+
+        impl Eq for $name {}
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(stringify!($name), f)
+            }
+        }
+
+        impl Issued for $name {
+            fn draw(random: &mut dyn RandomSource) -> Self {
+                $name(Credential {
+                    session: None,
+                    secret: Secret::generate(random),
+                })
+            }
+
+            fn for_session(mut self, session: SessionId) -> Self {
+                self.0.session = Some(session);
+                self
+            }
+
+            fn digest(&self) -> TokenDigest {
+                $name::digest(self)
+            }
+        }
+    };
 }
 
-impl Issued for SessionToken {
-    fn draw(random: &mut dyn RandomSource) -> Self {
-        SessionToken(Credential::draw(random))
-    }
-    fn for_session(mut self, session: SessionId) -> Self {
-        self.0.session = Some(session);
-        self
-    }
-    fn digest(&self) -> TokenDigest {
-        self.0.secret.digest()
-    }
-}
-
-impl Issued for LinkCode {
-    fn draw(random: &mut dyn RandomSource) -> Self {
-        LinkCode(Credential::draw(random))
-    }
-    fn for_session(mut self, session: SessionId) -> Self {
-        self.0.session = Some(session);
-        self
-    }
-    fn digest(&self) -> TokenDigest {
-        self.0.secret.digest()
-    }
-}
-
-/// A session token: the bearer secret that opens a pending inquiry, handed out once when a
-/// session is opened or given a fresh token (S2, S3, S4b, L3).
-///
-/// It carries its session's id as a public selector ([`SessionToken::session`]) beside a
-/// 256-bit verifier. It never appears in `Debug` (only the selector does), has no
-/// `Display` and no `Serialize`, and its bytes are wiped from memory when it is dropped.
-/// Read its text form, to hand it to the person, with [`SessionToken::expose_secret`]; turn
-/// text that comes back into a token with [`SessionToken::parse`].
-///
-/// ```
-/// use inquiry_lifecycle::{SeededRandom, SessionId, SessionToken};
-/// let mut random = SeededRandom::new(1);
-/// let session = SessionId::generate(&mut random);
-/// let token = SessionToken::generate(session, &mut random);
-/// assert_eq!(format!("{token:?}"), format!("SessionToken({session}.<redacted>)"));
-/// let text = token.expose_secret();
-/// assert_eq!(text.len(), 73);
-/// assert!(text.starts_with(&format!("{session}.")));
-/// assert_eq!(SessionToken::parse(&text).unwrap(), token);
-/// ```
-#[derive(Clone, PartialEq)]
-pub struct SessionToken(Credential);
-
-impl SessionToken {
-    /// Draws a new token for `session` from `random`.
-    pub fn generate(session: SessionId, random: &mut dyn RandomSource) -> Self {
-        SessionToken(Credential {
-            session: Some(session),
-            secret: Secret::generate(random),
-        })
-    }
-
-    /// Parses a token's text form: a session id, a dot and 43 base64url characters; or, as
-    /// revision 1 handed them out, the 43 characters alone.
+credential_type!(
+    /// A session token: the bearer secret that opens a pending inquiry, handed out once when a
+    /// session is opened or given a fresh token (S2, S3, S4b, L3).
     ///
-    /// Malformed text is refused with `invalid_input`; the message never repeats the text.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        Credential::parse(text, "session token").map(SessionToken)
-    }
-
-    /// The session the token names (its selector); `None` for a token of revision 1.
-    pub fn session(&self) -> Option<SessionId> {
-        self.0.session
-    }
-
-    /// The token's text form, to hand to the person who will open the flow.
+    /// It carries its session's id as a public selector ([`SessionToken::session`]) beside a
+    /// 256-bit verifier. It never appears in `Debug` (only the selector does), has no
+    /// `Display` and no `Serialize`, and its bytes are wiped from memory when it is dropped.
+    /// Read its text form, to hand it to the person, with [`SessionToken::expose_secret`]; turn
+    /// text that comes back into a token with [`SessionToken::parse`].
     ///
-    /// The returned string is wiped from memory when dropped.
-    pub fn expose_secret(&self) -> Zeroizing<String> {
-        self.0.expose()
-    }
+    /// ```
+    /// use inquiry_lifecycle::{SeededRandom, SessionId, SessionToken};
+    /// let mut random = SeededRandom::new(1);
+    /// let session = SessionId::generate(&mut random);
+    /// let token = SessionToken::generate(session, &mut random);
+    /// assert_eq!(format!("{token:?}"), format!("SessionToken({session}.<redacted>)"));
+    /// let text = token.expose_secret();
+    /// assert_eq!(text.len(), 73);
+    /// assert!(text.starts_with(&format!("{session}.")));
+    /// assert_eq!(SessionToken::parse(&text).unwrap(), token);
+    /// ```
+    SessionToken,
+    "session token"
+);
 
-    /// The SHA-256 digest of the verifier: what an inquiry keeps instead of the token.
-    pub fn digest(&self) -> TokenDigest {
-        self.0.secret.digest()
-    }
-}
-
-impl Eq for SessionToken {}
-
-impl fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt("SessionToken", f)
-    }
-}
-
-/// A one-time link's code: the bearer secret a person exchanges for a session token
-/// ([`Inquiry::redeem`](crate::Inquiry::redeem), rules L1–L4).
-///
-/// A secret exactly like a [`SessionToken`] (L2): the session's id as selector, 256 secret
-/// bits, digest only, constant-time comparison, never shown in `Debug`, no `Display`, no
-/// `Serialize`, wiped on drop. It is not a token: given to
-/// [`Inquiry::access`](crate::Inquiry::access) it is `invalid_token` (L4).
-///
-/// ```
-/// use inquiry_lifecycle::{LinkCode, SeededRandom, SessionId};
-/// let mut random = SeededRandom::new(1);
-/// let session = SessionId::generate(&mut random);
-/// let code = LinkCode::generate(session, &mut random);
-/// assert_eq!(format!("{code:?}"), format!("LinkCode({session}.<redacted>)"));
-/// assert_eq!(LinkCode::parse(&code.expose_secret()).unwrap(), code);
-/// ```
-#[derive(Clone, PartialEq)]
-pub struct LinkCode(Credential);
-
-impl LinkCode {
-    /// Draws a new code for `session` from `random`.
-    pub fn generate(session: SessionId, random: &mut dyn RandomSource) -> Self {
-        LinkCode(Credential {
-            session: Some(session),
-            secret: Secret::generate(random),
-        })
-    }
-
-    /// Parses a code's text form (as a token's: a session id, a dot, 43 base64url
-    /// characters). Malformed text is refused with `invalid_input`, never repeated.
-    pub fn parse(text: &str) -> Result<Self, Error> {
-        Credential::parse(text, "link code").map(LinkCode)
-    }
-
-    /// The session the code names (its selector).
-    pub fn session(&self) -> Option<SessionId> {
-        self.0.session
-    }
-
-    /// The code's text form, to put in the link the person receives. Wiped when dropped.
-    pub fn expose_secret(&self) -> Zeroizing<String> {
-        self.0.expose()
-    }
-
-    /// The SHA-256 digest of the verifier: what an inquiry keeps instead of the code.
-    pub fn digest(&self) -> TokenDigest {
-        self.0.secret.digest()
-    }
-}
-
-impl Eq for LinkCode {}
-
-impl fmt::Debug for LinkCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt("LinkCode", f)
-    }
-}
+credential_type!(
+    /// A one-time link's code: the bearer secret a person exchanges for a session token
+    /// ([`Inquiry::redeem`](crate::Inquiry::redeem), rules L1–L4).
+    ///
+    /// A secret exactly like a [`SessionToken`] (L2): the session's id as selector, 256 secret
+    /// bits, digest only, constant-time comparison, never shown in `Debug`, no `Display`, no
+    /// `Serialize`, wiped on drop. It is not a token: given to
+    /// [`Inquiry::access`](crate::Inquiry::access) it is `invalid_token` (L4).
+    ///
+    /// ```
+    /// use inquiry_lifecycle::{LinkCode, SeededRandom, SessionId};
+    /// let mut random = SeededRandom::new(1);
+    /// let session = SessionId::generate(&mut random);
+    /// let code = LinkCode::generate(session, &mut random);
+    /// assert_eq!(format!("{code:?}"), format!("LinkCode({session}.<redacted>)"));
+    /// assert_eq!(LinkCode::parse(&code.expose_secret()).unwrap(), code);
+    /// ```
+    LinkCode,
+    "link code"
+);
 
 /// The SHA-256 digest of a token's or a link code's verifier: what an inquiry stores
 /// (rules S2, L2).
