@@ -82,13 +82,7 @@ impl Policy {
     /// Reads a policy from JSON configuration (the keys and interval text of a scenario's
     /// `policy`); anything wrong is `invalid_input` naming the key.
     pub fn from_json(text: &str) -> Result<Policy, Error> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let policy: Policy = serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| crate::record::json_error("policy", e))?;
-        deserializer
-            .end()
-            .map_err(|e| Error::invalid_input(format!("policy: {e}")))?;
-        Ok(policy)
+        crate::record::from_json_text("policy", text)
     }
 
     /// A builder starting from the defaults.

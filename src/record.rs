@@ -89,32 +89,34 @@ impl Inquiry {
     /// # Ok::<(), inquiry_lifecycle::Error>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Inquiry, Error> {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        let inquiry = serde_path_to_error::deserialize(&mut deserializer).map_err(load_error)?;
-        deserializer
-            .end()
-            .map_err(|e| Error::invalid_input(format!("stored inquiry: {e}")))?;
-        Ok(inquiry)
+        from_json_text("stored inquiry", text)
     }
 
     /// Loads a stored inquiry from a JSON value (a JSONB column, say); as
     /// [`Inquiry::from_json`].
     pub fn from_json_value(value: &serde_json::Value) -> Result<Inquiry, Error> {
-        serde_path_to_error::deserialize(value).map_err(load_error)
+        serde_path_to_error::deserialize(value).map_err(|e| json_error("stored inquiry", e))
     }
 }
 
-/// A loading error as the library's: `invalid_input`, naming the JSON path.
-fn load_error(error: serde_path_to_error::Error<serde_json::Error>) -> Error {
-    json_error("stored inquiry", error)
+/// Reads a whole JSON text as a `T` (`subject` names it in errors): every refusal is
+/// `invalid_input` naming the JSON path, and so is anything after the value.
+pub(crate) fn from_json_text<T: serde::de::DeserializeOwned>(
+    subject: &str,
+    text: &str,
+) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| json_error(subject, e))?;
+    deserializer
+        .end()
+        .map_err(|e| Error::invalid_input(format!("{subject}: {e}")))?;
+    Ok(value)
 }
 
 /// A JSON reading error as the library's: `invalid_input`, naming what was read
 /// (`subject`) and the JSON path.
-pub(crate) fn json_error(
-    subject: &str,
-    error: serde_path_to_error::Error<serde_json::Error>,
-) -> Error {
+fn json_error(subject: &str, error: serde_path_to_error::Error<serde_json::Error>) -> Error {
     let path = error.path().to_string();
     let inner = error.into_inner().to_string();
     // The library's own errors (a broken invariant, a bad interval) already start with
