@@ -126,6 +126,19 @@ impl Error {
         }
     }
 
+    /// What went wrong, with the rule IDs that refused it, without the code in front: the
+    /// `detail` of a JSON:API error object, say. `Display` is the code, `": "`, and this.
+    ///
+    /// ```
+    /// use inquiry_lifecycle::{Error, Status};
+    /// let refusal = Error::NotResumable { status: Status::Approved };
+    /// assert!(refusal.detail().to_string().starts_with("an approved inquiry"));
+    /// assert_eq!(refusal.to_string(), format!("not_resumable: {}", refusal.detail()));
+    /// ```
+    pub fn detail(&self) -> impl fmt::Display + '_ {
+        Detail(self)
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -150,9 +163,18 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// The code, then the [detail](Error::detail): `not_resumable: an approved inquiry …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.code())?;
-        match self {
+        write!(f, "{}: {}", self.code(), self.detail())
+    }
+}
+
+/// An error's message without its code; see [`Error::detail`].
+struct Detail<'a>(&'a Error);
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Error::InvalidTransition { action, status } => {
                 let (from, rule) = rules::applies_to(*action);
                 write!(

@@ -72,7 +72,7 @@ impl IdBody {
 }
 
 /// Shows at most 40 characters of untrusted text in a message.
-struct Truncated<'a>(&'a str);
+pub(crate) struct Truncated<'a>(pub(crate) &'a str);
 
 impl fmt::Debug for Truncated<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,6 +5,7 @@ use std::fmt;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::id::Truncated;
 use crate::{Error, SessionId, TokenDigest};
 
 /// At most this many session records are kept per inquiry, live or expired (rule S7).
@@ -24,6 +25,42 @@ pub enum Bearer {
     Link,
 }
 
+impl Bearer {
+    /// Both kinds.
+    pub const ALL: [Bearer; 2] = [Bearer::Token, Bearer::Link];
+
+    /// The wire name: `token` or `link`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Bearer::Token => "token",
+            Bearer::Link => "link",
+        }
+    }
+}
+
+impl fmt::Display for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Bearer {
+    type Err = Error;
+
+    /// Reads a wire name; anything else is `invalid_input`.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Bearer::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "unknown session kind {:?}; expected token or link",
+                    Truncated(text)
+                ))
+            })
+    }
+}
+
 /// A session's status (rule S1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +74,13 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
+    /// All three.
+    pub const ALL: [SessionStatus; 3] = [
+        SessionStatus::New,
+        SessionStatus::Active,
+        SessionStatus::Expired,
+    ];
+
     /// The wire name.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -50,6 +94,23 @@ impl SessionStatus {
 impl fmt::Display for SessionStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SessionStatus {
+    type Err = Error;
+
+    /// Reads a wire name; anything else is `invalid_input`.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        SessionStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "unknown session status {:?}; expected new, active or expired",
+                    Truncated(text)
+                ))
+            })
     }
 }
 

@@ -261,13 +261,11 @@ impl ErrorObject {
 impl From<&Error> for ErrorObject {
     /// The refusal's HTTP status and code; its message, with the rule IDs, as the detail.
     fn from(error: &Error) -> Self {
-        let code = error.code();
-        let message = error.to_string();
-        let detail = message
-            .strip_prefix(code.as_str())
-            .and_then(|rest| rest.strip_prefix(": "))
-            .unwrap_or(&message);
-        ErrorObject::new(error.http_status(), code.as_str(), detail)
+        ErrorObject::new(
+            error.http_status(),
+            error.code().as_str(),
+            error.detail().to_string(),
+        )
     }
 }
 

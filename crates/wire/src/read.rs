@@ -110,7 +110,7 @@ impl<'a> Node<'a> {
     }
 
     fn parsed<T>(&self, parse: impl FnOnce(&str) -> Result<T, Error>) -> Result<T, Error> {
-        parse(self.str()?).map_err(|error| self.problem(message(&error)))
+        parse(self.str()?).map_err(|error| self.problem(error.detail()))
     }
 
     fn instant(&self) -> Result<DateTime<Utc>, Error> {
@@ -189,16 +189,6 @@ fn spellings(key: Key) -> impl Iterator<Item = &'static str> {
     std::iter::once(kebab).chain(camel).chain(snake)
 }
 
-/// An error's message without its code (the path says where; the code is `invalid_input`).
-fn message(error: &Error) -> String {
-    let text = error.to_string();
-    let code = error.code();
-    text.strip_prefix(code.as_str())
-        .and_then(|rest| rest.strip_prefix(": "))
-        .unwrap_or(&text)
-        .to_owned()
-}
-
 fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
@@ -216,42 +206,6 @@ fn truncated(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),
     }
-}
-
-/// The wire name of a session's kind (W2).
-pub(crate) const fn kind_name(kind: Bearer) -> &'static str {
-    match kind {
-        Bearer::Token => "token",
-        Bearer::Link => "link",
-    }
-}
-
-fn session_status(text: &str) -> Result<SessionStatus, Error> {
-    [
-        SessionStatus::New,
-        SessionStatus::Active,
-        SessionStatus::Expired,
-    ]
-    .into_iter()
-    .find(|status| status.as_str() == text)
-    .ok_or_else(|| {
-        Error::invalid_input(format!(
-            "unknown session status {:?}; expected new, active or expired",
-            truncated(text)
-        ))
-    })
-}
-
-fn session_kind(text: &str) -> Result<Bearer, Error> {
-    [Bearer::Token, Bearer::Link]
-        .into_iter()
-        .find(|kind| kind_name(*kind) == text)
-        .ok_or_else(|| {
-            Error::invalid_input(format!(
-                "unknown session kind {:?}; expected token or link",
-                truncated(text)
-            ))
-        })
 }
 
 /// W1: an inquiry resource (the value of `data`).
@@ -310,8 +264,10 @@ pub(crate) fn session(data: &Node<'_>) -> Result<SessionResource, Error> {
     Ok(SessionResource {
         id,
         inquiry_id: inquiry.field(Key::Id)?.parsed(InquiryId::parse)?,
-        status: attributes.field(Key::Status)?.parsed(session_status)?,
-        kind: attributes.field(Key::Kind)?.parsed(session_kind)?,
+        status: attributes
+            .field(Key::Status)?
+            .parsed(str::parse::<SessionStatus>)?,
+        kind: attributes.field(Key::Kind)?.parsed(str::parse::<Bearer>)?,
         created_at: attributes.field(Key::CreatedAt)?.instant()?,
         started_at: attributes.stamp(Key::StartedAt)?,
         expires_at: attributes.field(Key::ExpiresAt)?.instant()?,

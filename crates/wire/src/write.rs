@@ -225,7 +225,7 @@ impl Serialize for Inflected<'_, SessionAttributes<'_>> {
         let session = self.0 .0;
         let mut map = map(serializer, self.1, 6)?;
         map.entry(Key::Status, session.status.as_str())?;
-        map.entry(Key::Kind, crate::read::kind_name(session.kind))?;
+        map.entry(Key::Kind, session.kind.as_str())?;
         map.entry(Key::CreatedAt, &Millis(session.created_at))?;
         map.entry(Key::StartedAt, &stamp(session.started_at))?;
         map.entry(Key::ExpiresAt, &Millis(session.expires_at))?;
