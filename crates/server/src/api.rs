@@ -254,7 +254,7 @@ fn creation(body: &[u8], base: &Policy) -> Result<(Option<ReferenceId>, Policy),
     let attribute = |kebab: &str| {
         attributes
             .iter()
-            .find(|(key, _)| kebab_case(key) == kebab)
+            .find(|(key, _)| Inflection::to_kebab(key) == kebab)
             .map(|(_, value)| value)
             .filter(|value| !value.is_null())
     };
@@ -289,22 +289,6 @@ fn creation(body: &[u8], base: &Policy) -> Result<(Option<ReferenceId>, Policy),
     }
     let policy = builder.build().map_err(ApiError::from)?;
     Ok((reference, policy))
-}
-
-/// A key in kebab case, from any inflection.
-fn kebab_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        match c {
-            '_' => out.push('-'),
-            c if c.is_ascii_uppercase() => {
-                out.push('-');
-                out.push(c.to_ascii_lowercase());
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `GET /api/v1/inquiries/{id}` → 200: the inquiry as it stands at the service's `now`

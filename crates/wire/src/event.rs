@@ -105,10 +105,10 @@ impl EventDocument {
         events: &[Event],
     ) -> Result<Vec<EventDocument>, Error> {
         check_change(before, after, events)?;
-        let mut inquiry = match before {
-            Some(before) => InquiryResource::of(before),
-            None => InquiryResource::of(after),
-        };
+        let mut inquiry = InquiryResource::of(before.unwrap_or(after));
+        // Every payload shows the reference and the session records kept at the change's end.
+        inquiry.reference_id = after.reference_id().cloned();
+        inquiry.sessions = after.sessions().iter().map(Session::id).collect();
         // Only the change's last inquiry event leaves the inquiry as `after` has it; an
         // earlier one is a due expiry (V1's order), which leaves no deadline.
         let last_inquiry_event = events
@@ -134,8 +134,6 @@ impl EventDocument {
                         event.name, event.sequence
                     )));
                 }
-                inquiry.reference_id = after.reference_id().cloned();
-                inquiry.sessions = after.sessions().iter().map(Session::id).collect();
                 Resource::Inquiry(inquiry.clone())
             };
             documents.push(EventDocument {

@@ -67,6 +67,32 @@ impl FromStr for Inflection {
     }
 }
 
+impl Inflection {
+    /// A key in any inflection, spelled in kebab case (`createdAt`, `created_at` →
+    /// `created-at`): for reading members this crate has no table entry for, such as a
+    /// service's own request attributes.
+    ///
+    /// ```
+    /// use inquiry_lifecycle_wire::Inflection;
+    /// assert_eq!(Inflection::to_kebab("oneTimeLinkExpirationSeconds"), "one-time-link-expiration-seconds");
+    /// assert_eq!(Inflection::to_kebab("reference_id"), "reference-id");
+    /// ```
+    pub fn to_kebab(key: &str) -> String {
+        let mut out = String::with_capacity(key.len() + 4);
+        for c in key.chars() {
+            match c {
+                '_' => out.push('-'),
+                c if c.is_ascii_uppercase() => {
+                    out.push('-');
+                    out.push(c.to_ascii_lowercase());
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+}
+
 macro_rules! keys {
     ($($key:ident = $kebab:literal, $camel:literal, $snake:literal;)*) => {
         /// A key of the documents, spelled in each inflection.

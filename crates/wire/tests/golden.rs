@@ -248,7 +248,7 @@ fn collect(value: &serde_json::Value, keys: &mut Vec<String>, values: &mut Vec<S
         serde_json::Value::Object(map) => {
             // Sorted by their kebab spelling, so that the three inflections line up.
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by_key(|(key, _)| kebab(key));
+            entries.sort_by_key(|(key, _)| Inflection::to_kebab(key));
             for (key, value) in entries {
                 keys.push(key.clone());
                 collect(value, keys, values);
@@ -257,20 +257,4 @@ fn collect(value: &serde_json::Value, keys: &mut Vec<String>, values: &mut Vec<S
         serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, keys, values)),
         other => values.push(other.to_string()),
     }
-}
-
-/// A key in kebab case, from any inflection.
-fn kebab(key: &str) -> String {
-    let mut out = String::new();
-    for c in key.chars() {
-        match c {
-            '_' => out.push('-'),
-            c if c.is_ascii_uppercase() => {
-                out.push('-');
-                out.push(c.to_ascii_lowercase());
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
