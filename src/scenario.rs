@@ -494,7 +494,7 @@ impl Scenario {
         let mut forger = SeededRandom::new(u64::MAX);
         let forged_session = SessionId::generate(&mut forger);
         let forged = Remembered::Token(SessionToken::generate(forged_session, &mut forger));
-        let mut secrets: BTreeMap<&str, (usize, Remembered)> = BTreeMap::new();
+        let mut secrets: BTreeMap<&str, Remembered> = BTreeMap::new();
         // Labels of steps that were refused, with the step: using one fails the step.
         let mut unissued: BTreeMap<&str, usize> = BTreeMap::new();
         let mut inquiry: Option<Inquiry> = None;
@@ -518,7 +518,7 @@ impl Scenario {
                     let used = step.token.as_deref().filter(|_| uses);
                     let secret = used.map(|label| match label {
                         FORGED => Ok(&forged),
-                        label => secrets.get(label).map(|(_, s)| s).ok_or(label),
+                        label => secrets.get(label).ok_or(label),
                     });
                     let outcome = match secret {
                         Some(Err(label)) => Err(Error::invalid_input(format!(
@@ -535,7 +535,7 @@ impl Scenario {
                     match outcome {
                         Ok((events, issued)) => {
                             if let (Some(label), Some(secret)) = (issued_label, issued) {
-                                secrets.insert(label, (index, secret));
+                                secrets.insert(label, secret);
                                 unissued.remove(label);
                             }
                             (None, events)
