@@ -98,7 +98,13 @@ impl std::str::FromStr for Action {
         Action::ALL
             .into_iter()
             .find(|action| action.as_str() == s)
-            .ok_or_else(|| Error::invalid_input(format!("unknown action {s:?}")))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Action::ALL.iter().map(|action| action.as_str()).collect();
+                Error::invalid_input(format!(
+                    "unknown action {s:?}; expected one of {}",
+                    names.join(", ")
+                ))
+            })
     }
 }
 

@@ -233,22 +233,12 @@ pub fn update_docs(root: &Path) -> Result<Vec<DocUpdate>, String> {
 /// status, action or rule ID, with the ones that exist).
 pub fn explain(args: &[&str]) -> Result<String, String> {
     use inquiry_lifecycle::rules::{self, Action, Verdict, RULE_IDS};
-    use inquiry_lifecycle::{ErrorCode, Status};
+    use inquiry_lifecycle::{Error, ErrorCode, Status};
     match args {
         [rule] if RULE_IDS.contains(rule) => rule_text(rule),
         [status, action] | [status, action, "redacted"] => {
-            let status: Status = status.parse().map_err(|_| {
-                format!(
-                    "unknown status {status:?}; expected one of {}",
-                    names(Status::ALL.iter().map(|s| s.as_str()))
-                )
-            })?;
-            let action: Action = action.parse().map_err(|_| {
-                format!(
-                    "unknown action {action:?}; expected one of {}",
-                    names(Action::ALL.iter().map(|a| a.as_str()))
-                )
-            })?;
+            let status: Status = status.parse().map_err(|e: Error| e.detail().to_string())?;
+            let action: Action = action.parse().map_err(|e: Error| e.detail().to_string())?;
             let why = rules::explain(status, args.len() == 3, action);
             let verdict = match why.verdict {
                 Ok(Verdict::Applies(_)) => "allowed".to_owned(),
@@ -259,14 +249,10 @@ pub fn explain(args: &[&str]) -> Result<String, String> {
         }
         [other] => Err(format!(
             "unknown rule ID {other:?}; expected one of {}",
-            names(RULE_IDS.iter().copied())
+            RULE_IDS.join(", ")
         )),
         _ => Err("explain takes a rule ID (explain S4b) or a status and an action (explain approved resume [redacted])".to_owned()),
     }
-}
-
-fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.collect::<Vec<_>>().join(", ")
 }
 
 /// What a rule says: the transition table's sentence for T1–T11 and L1, else its paragraph
