@@ -533,8 +533,7 @@ impl Player {
         match choice {
             TokenChoice::None => None,
             TokenChoice::Issued(n) => nth(&self.issued, n).map(|(_, token)| token.clone()),
-            TokenChoice::Code(n) => nth(&self.codes, n)
-                .and_then(|(_, code)| SessionToken::parse(&code.expose_secret()).ok()),
+            TokenChoice::Code(n) => nth(&self.codes, n).map(|(_, code)| code.as_session_token()),
             TokenChoice::Forged => Some(self.forged.0.clone()),
             TokenChoice::Foreign => Some(self.foreign.0.clone()),
         }
@@ -545,8 +544,7 @@ impl Player {
     pub fn code(&self, choice: CodeChoice) -> LinkCode {
         let issued = match choice {
             CodeChoice::Issued(n) => nth(&self.codes, n).map(|(_, code)| code.clone()),
-            CodeChoice::Token(n) => nth(&self.issued, n)
-                .and_then(|(_, token)| LinkCode::parse(&token.expose_secret()).ok()),
+            CodeChoice::Token(n) => nth(&self.issued, n).map(|(_, token)| token.as_link_code()),
             CodeChoice::Forged => None,
             CodeChoice::Foreign => Some(self.foreign.1.clone()),
         };
