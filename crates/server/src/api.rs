@@ -182,10 +182,6 @@ fn respond(outcome: Result<Answer, ApiError>, inflection: Inflection) -> Respons
     }
 }
 
-fn inquiry_id(text: &str) -> Result<InquiryId, ApiError> {
-    InquiryId::parse(text).map_err(ApiError::from)
-}
-
 /// `POST /api/v1/inquiries` → 201: creates an inquiry, with an optional body
 /// `{"data": {"attributes": {"reference-id": …, "<interval>-seconds": …}}}`.
 pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
@@ -211,10 +207,10 @@ pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Respons
     answer(&app, &request, work).await
 }
 
-/// The intervals a creation may set, each in whole seconds (E2).
 /// Sets one interval on a policy builder.
 type SetInterval = fn(PolicyBuilder, TimeDelta) -> PolicyBuilder;
 
+/// The intervals a creation may set, each in whole seconds (E2).
 const INTERVALS: [(&str, SetInterval); 5] = [
     ("expiration-after-create-interval-seconds", |b, d| {
         b.expire_after_create(d)
@@ -299,7 +295,7 @@ pub async fn show(
     request: ApiRequest,
 ) -> Response {
     let work = async {
-        let inquiry = app.load(inquiry_id(&id)?).await?;
+        let inquiry = app.load(InquiryId::parse(&id)?).await?;
         Ok(Answer::ok(InquiryResource::at(&inquiry, app.clock.now())))
     };
     answer(&app, &request, work).await
@@ -312,7 +308,7 @@ pub async fn sessions(
     request: ApiRequest,
 ) -> Response {
     let work = async {
-        let inquiry = app.load(inquiry_id(&id)?).await?;
+        let inquiry = app.load(InquiryId::parse(&id)?).await?;
         Ok::<_, ApiError>(SessionResource::list_at(&inquiry, app.clock.now()))
     };
     match work.await {
@@ -327,7 +323,7 @@ pub async fn sessions(
 /// The actions an endpoint of its own applies (`POST …/{id}/<action>`, `DELETE …/{id}`).
 pub async fn action(app: Arc<App>, id: String, request: ApiRequest, action: Action) -> Response {
     let work = async {
-        let id = inquiry_id(&id)?;
+        let id = InquiryId::parse(&id)?;
         let now = app.clock.now();
         let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
             let mut random = app.random();
@@ -386,7 +382,7 @@ pub async fn simulate(
     request: ApiRequest,
 ) -> Response {
     let work = async {
-        let id = inquiry_id(&id)?;
+        let id = InquiryId::parse(&id)?;
         let actions = simulated_actions(&request.body)?;
         let now = app.clock.now();
         let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
