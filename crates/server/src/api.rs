@@ -146,12 +146,16 @@ async fn answer(
     {
         Err(error) => error.respond(inflection),
         Ok(Replay::Replay(stored)) => {
-            let mut response = match stored {
-                Stored::Inquiry(status, inquiry) => {
-                    json_response(status, InquiryDocument::new(inquiry).to_json(inflection))
-                }
-                Stored::Error(error) => error.respond(inflection),
+            // Rendered as the first answer was, in this request's inflection; never a secret.
+            let replayed = match stored {
+                Stored::Inquiry(status, inquiry) => Ok(Answer {
+                    status,
+                    inquiry,
+                    meta: None,
+                }),
+                Stored::Error(error) => Err(error),
             };
+            let mut response = respond(replayed, inflection);
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
