@@ -24,7 +24,7 @@ use crate::idempotency::{Replay, Stored};
 use crate::App;
 
 /// How many times a change is retried when a concurrent one wins (compare-and-swap).
-const ATTEMPTS: usize = 5;
+pub(crate) const ATTEMPTS: usize = 5;
 
 /// A request to `/api/v1`: its API key checked (S2), its inflection (W5), its
 /// `Idempotency-Key` (S3) and its body, within the size limit.

@@ -19,6 +19,7 @@ mod api;
 mod clock;
 mod config;
 mod error;
+mod flow;
 mod idempotency;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -128,7 +129,7 @@ fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }
 
-/// Every route of the service (S1, S5), with the body limit and request tracing (query
+/// Every route of the service (S1, S5, S6), with the body limit and request tracing (query
 /// strings are never logged: they may carry a token, S6).
 pub fn router(app: Arc<App>) -> Router {
     let limit = app.max_body_bytes;
@@ -172,6 +173,12 @@ pub fn router(app: Arc<App>) -> Router {
             "/api/v1/inquiries/{id}/perform-simulate-actions",
             post(api::simulate),
         );
+    routes = routes
+        .route("/verify", get(flow::page))
+        .route("/verify.js", get(flow::script))
+        .route("/verify.css", get(flow::style))
+        .route("/flow/inquiries/{id}/access", post(flow::access))
+        .route("/flow/inquiries/{id}/redeem", post(flow::redeem));
     if matches!(app.clock, Clock::Test(_)) {
         routes = routes.route("/sandbox/clock", post(api::sandbox_clock));
     }

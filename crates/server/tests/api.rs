@@ -1,75 +1,11 @@
 //! End to end over real HTTP on loopback: every endpoint of S1 and every refusal, with the
 //! service's own codes (S2), idempotency (S3), inflections (W5) and the test clock (S5).
 
-use std::sync::Arc;
+mod common;
 
-use inquiry_lifecycle::store::MemoryStore;
-use inquiry_lifecycle_server::{router, App, Clock, Config};
+use common::{call, create, error_code, service, KEY};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
-
-const KEY: &str = "test_key_1";
-
-/// A service on a free loopback port, in memory, with a test clock; its base URL.
-async fn service() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let config = <Config as clap::Parser>::try_parse_from([
-        "inquiry-server",
-        "--api-key",
-        KEY,
-        "--api-key",
-        "test_key_2",
-        "--test-clock",
-        "--max-body-bytes",
-        "4096",
-        "--public-url",
-        "https://verify.example/",
-        "--listen",
-        &address.to_string(),
-    ])
-    .unwrap();
-    let app = App::new(&config, Box::new(MemoryStore::new()), Clock::test()).unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router(Arc::new(app))).await.unwrap();
-    });
-    format!("http://{address}")
-}
-
-/// Sends a request with the API key; returns the status, the JSON body and the headers.
-async fn call(
-    method: Method,
-    url: &str,
-    body: Option<Value>,
-    headers: &[(&str, &str)],
-) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-    let mut request = Client::new()
-        .request(method, url)
-        .header("Authorization", format!("Bearer {KEY}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
-    (status, body, headers)
-}
-
-fn error_code(body: &Value) -> &str {
-    body["errors"][0]["code"].as_str().unwrap()
-}
-
-async fn create(base: &str) -> String {
-    let (status, body, _) =
-        call(Method::POST, &format!("{base}/api/v1/inquiries"), None, &[]).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["data"]["id"].as_str().unwrap().to_owned()
-}
 
 #[tokio::test]
 async fn s1_create_resume_get_as_the_seed_shows() {
