@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use inquiry_lifecycle::store::{act, sweep, InquiryStore, MemoryStore};
-use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle::{Event, Inquiry, InquiryId, Policy, SeededRandom};
 use pollster::block_on;
 
 fn t0() -> DateTime<Utc> {
@@ -95,7 +95,7 @@ fn sweeping(c: &mut Criterion) {
                     assert_eq!(events.len(), 1_000);
                     // Put the swept inquiries back as they were, untimed.
                     for inquiry in &due {
-                        block_on(store.save(inquiry, 2, &[])).unwrap();
+                        block_on(store.save::<Event>(inquiry, 2, &[])).unwrap();
                     }
                     drain_outbox(&store);
                 }

@@ -6,7 +6,7 @@ use std::alloc::System;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use inquiry_lifecycle::store::{InquiryStore, MemoryStore};
-use inquiry_lifecycle::{ErrorCode, Inquiry, LinkCode, Policy, SeededRandom, SessionToken};
+use inquiry_lifecycle::{ErrorCode, Event, Inquiry, LinkCode, Policy, SeededRandom, SessionToken};
 use pollster::block_on;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -181,7 +181,7 @@ fn memory_per_inquiry_in_the_memory_store() {
         let store = MemoryStore::new();
         let region = Region::new(GLOBAL);
         for inquiry in &prepared {
-            block_on(store.insert(inquiry, &[])).unwrap();
+            block_on(store.insert::<Event>(inquiry, &[])).unwrap();
         }
         let change = region.change();
         let net = change.bytes_allocated as isize - change.bytes_deallocated as isize

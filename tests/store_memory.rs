@@ -105,6 +105,12 @@ enum Fault {
     /// `save` with no events writes nothing (and says it did): a store that took the
     /// outbox's events as the sign of a change.
     SkipsQuietSaves,
+    /// `insert` and `save` keep the events but not the payloads rendered for them.
+    DropsPayloads,
+    /// `fail_outbox` without a retry instant retries at once instead of parking.
+    NeverParks,
+    /// `redrive_outbox` does nothing: a parked event stays parked.
+    RedriveForgets,
 }
 
 /// The memory store with one fault.
@@ -113,16 +119,24 @@ struct Broken(MemoryStore, Fault);
 mod broken {
     use super::{Broken, Fault};
     use chrono::{DateTime, TimeDelta, Utc};
-    use inquiry_lifecycle::store::{InquiryStore, StoreError};
-    use inquiry_lifecycle::{Event, Inquiry, InquiryId};
+    use inquiry_lifecycle::store::{InquiryStore, Outbound, Outgoing, StoreError};
+    use inquiry_lifecycle::{Inquiry, InquiryId};
     use pollster::block_on;
     use std::future::{ready, Future};
 
     impl Broken {
-        fn kept<'a>(&self, events: &'a [Event]) -> &'a [Event] {
+        /// The events as this store keeps them.
+        fn kept<E: Outbound>(&self, events: &[E]) -> Vec<Outgoing> {
+            let keep = |e: &E| {
+                let payload = match self.1 {
+                    Fault::DropsPayloads => None,
+                    _ => e.payload().map(str::to_owned),
+                };
+                Outgoing::new(e.event().clone(), payload)
+            };
             match self.1 {
-                Fault::LosesEvents => &[],
-                _ => events,
+                Fault::LosesEvents => Vec::new(),
+                _ => events.iter().map(keep).collect(),
             }
         }
     }
@@ -138,18 +152,18 @@ mod broken {
             };
             ready(found)
         }
-        fn insert(
+        fn insert<E: Outbound>(
             &self,
             inquiry: &Inquiry,
-            events: &[Event],
+            events: &[E],
         ) -> impl Future<Output = Result<(), StoreError>> + Send {
-            self.0.insert(inquiry, self.kept(events))
+            ready(block_on(self.0.insert(inquiry, &self.kept(events))))
         }
-        fn save(
+        fn save<E: Outbound>(
             &self,
             inquiry: &Inquiry,
             expected: u64,
-            events: &[Event],
+            events: &[E],
         ) -> impl Future<Output = Result<(), StoreError>> + Send {
             let expected = match self.1 {
                 // Reads the stored revision and saves over it.
@@ -159,10 +173,10 @@ mod broken {
                     .map_or(1, |stored| stored.revision()),
                 _ => expected,
             };
-            if let (Fault::SkipsQuietSaves, []) = (self.1, events) {
+            if let (Fault::SkipsQuietSaves, true) = (self.1, events.is_empty()) {
                 return ready(Ok(()));
             }
-            ready(block_on(self.0.save(inquiry, expected, self.kept(events))))
+            ready(block_on(self.0.save(inquiry, expected, &self.kept(events))))
         }
         fn due(
             &self,
@@ -186,7 +200,7 @@ mod broken {
             now: DateTime<Utc>,
             lease: TimeDelta,
             limit: usize,
-        ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send {
+        ) -> impl Future<Output = Result<Vec<Outgoing>, StoreError>> + Send {
             let (now, lease) = match self.1 {
                 // Claims as if every lease had run out, and leases until `now + lease`.
                 Fault::ClaimIgnoresLeases => {
@@ -198,15 +212,43 @@ mod broken {
             };
             self.0.claim_outbox(now, lease, limit)
         }
-        fn ack_outbox(
+        fn ack_outbox<E: Outbound>(
             &self,
-            events: &[Event],
+            events: &[E],
         ) -> impl Future<Output = Result<(), StoreError>> + Send {
             let acked = match self.1 {
                 Fault::AckForgets => &[],
                 _ => events,
             };
             self.0.ack_outbox(acked)
+        }
+        fn fail_outbox<E: Outbound>(
+            &self,
+            events: &[E],
+            attempted_at: DateTime<Utc>,
+            retry_at: Option<DateTime<Utc>>,
+        ) -> impl Future<Output = Result<(), StoreError>> + Send {
+            let retry_at = match self.1 {
+                Fault::NeverParks => retry_at.or(Some(attempted_at)),
+                _ => retry_at,
+            };
+            self.0.fail_outbox(events, attempted_at, retry_at)
+        }
+        fn parked_outbox(
+            &self,
+            limit: usize,
+        ) -> impl Future<Output = Result<Vec<Outgoing>, StoreError>> + Send {
+            self.0.parked_outbox(limit)
+        }
+        fn redrive_outbox<E: Outbound>(
+            &self,
+            events: &[E],
+        ) -> impl Future<Output = Result<(), StoreError>> + Send {
+            let redriven = match self.1 {
+                Fault::RedriveForgets => &[],
+                _ => events,
+            };
+            self.0.redrive_outbox(redriven)
         }
     }
 }
@@ -233,6 +275,15 @@ async fn the_suite_catches_each_broken_store() {
         (
             Fault::SkipsQuietSaves,
             "a change without events was not saved",
+        ),
+        (Fault::DropsPayloads, "claimed payloads [None, None]"),
+        (
+            Fault::NeverParks,
+            "claimed before the retry was due, or a parked event",
+        ),
+        (
+            Fault::RedriveForgets,
+            "a redriven event is still listed as parked",
         ),
     ];
     for (fault, expected) in cases {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{InquiryStore, StoreError};
-use crate::{Event, Inquiry, InquiryId};
+use super::{InquiryStore, Outbound, Outgoing, StoreError};
+use crate::{Inquiry, InquiryId};
 
 /// A boxed `Send` future, as an object-safe trait returns it.
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -18,7 +18,8 @@ type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Every `InquiryStore` is a `DynStore`; `dyn DynStore` (and `Box<dyn DynStore>`,
 /// `Arc<dyn DynStore>`) is an `InquiryStore` again, so [`act`](super::act),
 /// [`sweep`](super::sweep) and everything generic over stores take it. Each call costs one
-/// allocation for the boxed future.
+/// allocation for the boxed future; a call given events copies them as [`Outgoing`] (the
+/// one type an object-safe method can take).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -49,7 +50,7 @@ pub trait DynStore: Send + Sync {
     fn insert_boxed<'a>(
         &'a self,
         inquiry: &'a Inquiry,
-        events: &'a [Event],
+        events: &'a [Outgoing],
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// [`InquiryStore::save`].
@@ -57,7 +58,7 @@ pub trait DynStore: Send + Sync {
         &'a self,
         inquiry: &'a Inquiry,
         expected: u64,
-        events: &'a [Event],
+        events: &'a [Outgoing],
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// [`InquiryStore::due`].
@@ -80,11 +81,38 @@ pub trait DynStore: Send + Sync {
         now: DateTime<Utc>,
         lease: TimeDelta,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<Event>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Vec<Outgoing>, StoreError>>;
 
     /// [`InquiryStore::ack_outbox`].
-    fn ack_outbox_boxed<'a>(&'a self, events: &'a [Event])
-        -> BoxFuture<'a, Result<(), StoreError>>;
+    fn ack_outbox_boxed<'a>(
+        &'a self,
+        events: &'a [Outgoing],
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// [`InquiryStore::fail_outbox`].
+    fn fail_outbox_boxed<'a>(
+        &'a self,
+        events: &'a [Outgoing],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// [`InquiryStore::parked_outbox`].
+    fn parked_outbox_boxed(&self, limit: usize)
+        -> BoxFuture<'_, Result<Vec<Outgoing>, StoreError>>;
+
+    /// [`InquiryStore::redrive_outbox`].
+    fn redrive_outbox_boxed<'a>(
+        &'a self,
+        events: &'a [Outgoing],
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// The events as the one type an object-safe method takes.
+fn owned<E: Outbound>(events: &[E]) -> Vec<Outgoing> {
+    let outgoing =
+        |event: &E| Outgoing::new(event.event().clone(), event.payload().map(str::to_owned));
+    events.iter().map(outgoing).collect()
 }
 
 impl<S: InquiryStore> DynStore for S {
@@ -95,7 +123,7 @@ impl<S: InquiryStore> DynStore for S {
     fn insert_boxed<'a>(
         &'a self,
         inquiry: &'a Inquiry,
-        events: &'a [Event],
+        events: &'a [Outgoing],
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(self.insert(inquiry, events))
     }
@@ -104,7 +132,7 @@ impl<S: InquiryStore> DynStore for S {
         &'a self,
         inquiry: &'a Inquiry,
         expected: u64,
-        events: &'a [Event],
+        events: &'a [Outgoing],
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(self.save(inquiry, expected, events))
     }
@@ -130,15 +158,38 @@ impl<S: InquiryStore> DynStore for S {
         now: DateTime<Utc>,
         lease: TimeDelta,
         limit: usize,
-    ) -> BoxFuture<'_, Result<Vec<Event>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<Outgoing>, StoreError>> {
         Box::pin(self.claim_outbox(now, lease, limit))
     }
 
     fn ack_outbox_boxed<'a>(
         &'a self,
-        events: &'a [Event],
+        events: &'a [Outgoing],
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(self.ack_outbox(events))
+    }
+
+    fn fail_outbox_boxed<'a>(
+        &'a self,
+        events: &'a [Outgoing],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.fail_outbox(events, attempted_at, retry_at))
+    }
+
+    fn parked_outbox_boxed(
+        &self,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<Outgoing>, StoreError>> {
+        Box::pin(self.parked_outbox(limit))
+    }
+
+    fn redrive_outbox_boxed<'a>(
+        &'a self,
+        events: &'a [Outgoing],
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(self.redrive_outbox(events))
     }
 }
 
@@ -149,17 +200,17 @@ impl InquiryStore for dyn DynStore + '_ {
         self.load_boxed(id).await
     }
 
-    async fn insert(&self, inquiry: &Inquiry, events: &[Event]) -> Result<(), StoreError> {
-        self.insert_boxed(inquiry, events).await
+    async fn insert<E: Outbound>(&self, inquiry: &Inquiry, events: &[E]) -> Result<(), StoreError> {
+        self.insert_boxed(inquiry, &owned(events)).await
     }
 
-    async fn save(
+    async fn save<E: Outbound>(
         &self,
         inquiry: &Inquiry,
         expected: u64,
-        events: &[Event],
+        events: &[E],
     ) -> Result<(), StoreError> {
-        self.save_boxed(inquiry, expected, events).await
+        self.save_boxed(inquiry, expected, &owned(events)).await
     }
 
     async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<InquiryId>, StoreError> {
@@ -179,12 +230,30 @@ impl InquiryStore for dyn DynStore + '_ {
         now: DateTime<Utc>,
         lease: TimeDelta,
         limit: usize,
-    ) -> Result<Vec<Event>, StoreError> {
+    ) -> Result<Vec<Outgoing>, StoreError> {
         self.claim_outbox_boxed(now, lease, limit).await
     }
 
-    async fn ack_outbox(&self, events: &[Event]) -> Result<(), StoreError> {
-        self.ack_outbox_boxed(events).await
+    async fn ack_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+        self.ack_outbox_boxed(&owned(events)).await
+    }
+
+    async fn fail_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        self.fail_outbox_boxed(&owned(events), attempted_at, retry_at)
+            .await
+    }
+
+    async fn parked_outbox(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError> {
+        self.parked_outbox_boxed(limit).await
+    }
+
+    async fn redrive_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+        self.redrive_outbox_boxed(&owned(events)).await
     }
 }
 
@@ -196,15 +265,19 @@ macro_rules! forward_store {
                 (**self).load(id).await
             }
 
-            async fn insert(&self, inquiry: &Inquiry, events: &[Event]) -> Result<(), StoreError> {
+            async fn insert<E: Outbound>(
+                &self,
+                inquiry: &Inquiry,
+                events: &[E],
+            ) -> Result<(), StoreError> {
                 (**self).insert(inquiry, events).await
             }
 
-            async fn save(
+            async fn save<E: Outbound>(
                 &self,
                 inquiry: &Inquiry,
                 expected: u64,
-                events: &[Event],
+                events: &[E],
             ) -> Result<(), StoreError> {
                 (**self).save(inquiry, expected, events).await
             }
@@ -230,12 +303,29 @@ macro_rules! forward_store {
                 now: DateTime<Utc>,
                 lease: TimeDelta,
                 limit: usize,
-            ) -> Result<Vec<Event>, StoreError> {
+            ) -> Result<Vec<Outgoing>, StoreError> {
                 (**self).claim_outbox(now, lease, limit).await
             }
 
-            async fn ack_outbox(&self, events: &[Event]) -> Result<(), StoreError> {
+            async fn ack_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
                 (**self).ack_outbox(events).await
+            }
+
+            async fn fail_outbox<E: Outbound>(
+                &self,
+                events: &[E],
+                attempted_at: DateTime<Utc>,
+                retry_at: Option<DateTime<Utc>>,
+            ) -> Result<(), StoreError> {
+                (**self).fail_outbox(events, attempted_at, retry_at).await
+            }
+
+            async fn parked_outbox(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError> {
+                (**self).parked_outbox(limit).await
+            }
+
+            async fn redrive_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+                (**self).redrive_outbox(events).await
             }
         }
     };

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{InquiryStore, StoreError};
-use crate::{Event, Inquiry, InquiryId};
+use super::{InquiryStore, Outbound, Outgoing, StoreError};
+use crate::{Inquiry, InquiryId};
 
 /// How many independently locked parts the inquiries are spread over, by id.
 const SHARDS: usize = 16;
@@ -60,64 +60,114 @@ struct Outbox {
 
 #[derive(Debug)]
 struct OutboxEntry {
-    event: Event,
+    outgoing: Outgoing,
     /// Held by a publisher until then; claimable again from then on.
     leased_until: Option<DateTime<Utc>>,
+    /// Parked after its last failed attempt: claimed again only once redriven.
+    parked: bool,
 }
 
 impl Outbox {
-    fn append(&mut self, events: Vec<Event>) {
-        for event in events {
+    fn append(&mut self, events: Vec<Outgoing>) {
+        for outgoing in events {
             let position = self.next_position;
             self.next_position += 1;
+            let event = &outgoing.event;
             self.positions
                 .insert((event.inquiry_id, event.sequence), position);
             let entry = OutboxEntry {
-                event,
+                outgoing,
                 leased_until: None,
+                parked: false,
             };
             self.entries.insert(position, entry);
         }
     }
 
-    /// Leases up to `limit` entries free at `now` until `until`, oldest first.
-    fn claim(&mut self, now: DateTime<Utc>, until: DateTime<Utc>, limit: usize) -> Vec<Event> {
+    /// Leases up to `limit` unparked entries free at `now` until `until`, oldest first.
+    fn claim(&mut self, now: DateTime<Utc>, until: DateTime<Utc>, limit: usize) -> Vec<Outgoing> {
         let free = self
             .entries
             .values_mut()
-            .filter(|entry| entry.leased_until.is_none_or(|end| end <= now));
+            .filter(|entry| !entry.parked && entry.leased_until.is_none_or(|end| end <= now));
         free.take(limit)
             .map(|entry| {
                 entry.leased_until = Some(until);
-                entry.event.clone()
+                entry.outgoing.clone()
             })
             .collect()
     }
 
-    fn ack(&mut self, events: &[Event]) {
+    /// Applies `change` to the entry of each of `events` still in the outbox.
+    fn update<E: Outbound>(&mut self, events: &[E], mut change: impl FnMut(&mut OutboxEntry)) {
         for event in events {
+            let event = event.event();
+            let position = self.positions.get(&(event.inquiry_id, event.sequence));
+            if let Some(entry) = position.and_then(|position| self.entries.get_mut(position)) {
+                change(entry);
+            }
+        }
+    }
+
+    fn ack<E: Outbound>(&mut self, events: &[E]) {
+        for event in events {
+            let event = event.event();
             if let Some(position) = self.positions.remove(&(event.inquiry_id, event.sequence)) {
                 self.entries.remove(&position);
             }
         }
+    }
+
+    fn fail<E: Outbound>(
+        &mut self,
+        events: &[E],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) {
+        self.update(events, |entry| {
+            let outgoing = &mut entry.outgoing;
+            outgoing.attempts = outgoing.attempts.saturating_add(1);
+            outgoing.first_attempted_at.get_or_insert(attempted_at);
+            entry.leased_until = retry_at;
+            entry.parked = retry_at.is_none();
+        });
+    }
+
+    fn parked(&self, limit: usize) -> Vec<Outgoing> {
+        let parked = self.entries.values().filter(|entry| entry.parked);
+        parked.take(limit).map(|e| e.outgoing.clone()).collect()
+    }
+
+    fn redrive<E: Outbound>(&mut self, events: &[E]) {
+        self.update(events, |entry| {
+            if entry.parked {
+                entry.parked = false;
+                entry.leased_until = None;
+                entry.outgoing.attempts = 0;
+            }
+        });
     }
 }
 
 /// A write prepared outside the lock: what to keep, and the events to publish.
 struct Write {
     stored: Stored,
-    events: Vec<Event>,
+    events: Vec<Outgoing>,
 }
 
 impl Write {
-    fn new(inquiry: &Inquiry, events: &[Event]) -> Self {
+    fn new<E: Outbound>(inquiry: &Inquiry, events: &[E]) -> Self {
         let stored = Stored {
             inquiry: Arc::new(inquiry.clone()),
             due: inquiry.next_due(),
         };
+        let events = events.iter().map(|event| {
+            let payload = event.payload().map(str::to_owned);
+            Outgoing::new(event.event().clone(), payload)
+        });
         Write {
             stored,
-            events: events.to_vec(),
+            events: events.collect(),
         }
     }
 }
@@ -183,10 +233,10 @@ impl InquiryStore for MemoryStore {
         ready(Ok(stored.map(|inquiry| Inquiry::clone(&inquiry))))
     }
 
-    fn insert(
+    fn insert<E: Outbound>(
         &self,
         inquiry: &Inquiry,
-        events: &[Event],
+        events: &[E],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let write = Write::new(inquiry, events);
         let mut shard = self.shard(inquiry.id());
@@ -200,11 +250,11 @@ impl InquiryStore for MemoryStore {
         ready(result)
     }
 
-    fn save(
+    fn save<E: Outbound>(
         &self,
         inquiry: &Inquiry,
         expected: u64,
-        events: &[Event],
+        events: &[E],
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let write = Write::new(inquiry, events);
         let (result, replaced) = {
@@ -251,15 +301,43 @@ impl InquiryStore for MemoryStore {
         now: DateTime<Utc>,
         lease: TimeDelta,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send {
+    ) -> impl Future<Output = Result<Vec<Outgoing>, StoreError>> + Send {
         let until = now
             .checked_add_signed(lease)
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
         ready(Ok(lock(&self.outbox).claim(now, until, limit)))
     }
 
-    fn ack_outbox(&self, events: &[Event]) -> impl Future<Output = Result<(), StoreError>> + Send {
+    fn ack_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
         lock(&self.outbox).ack(events);
+        ready(Ok(()))
+    }
+
+    fn fail_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        lock(&self.outbox).fail(events, attempted_at, retry_at);
+        ready(Ok(()))
+    }
+
+    fn parked_outbox(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Outgoing>, StoreError>> + Send {
+        ready(Ok(lock(&self.outbox).parked(limit)))
+    }
+
+    fn redrive_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        lock(&self.outbox).redrive(events);
         ready(Ok(()))
     }
 }

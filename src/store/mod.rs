@@ -89,6 +89,76 @@ use crate::{Error, Event, Events, Granted, Inquiry, InquiryId, Linked, Opened, O
 pub use dynamic::DynStore;
 pub use memory::MemoryStore;
 
+/// An event in the outbox, as [`claim_outbox`](InquiryStore::claim_outbox) and
+/// [`parked_outbox`](InquiryStore::parked_outbox) hand it out: the event, the payload the
+/// service rendered for it when it committed the change, and how its delivery went so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outgoing {
+    /// The event.
+    pub event: Event,
+    /// What the service rendered for the event when it committed the change (a webhook
+    /// document, say), kept by the store as given and never read by it; `None` when the
+    /// change was saved with plain [`Event`]s.
+    pub payload: Option<String>,
+    /// Failed delivery attempts recorded so far ([`fail_outbox`](InquiryStore::fail_outbox)),
+    /// since the event was committed or last redriven.
+    pub attempts: u32,
+    /// When the first failed attempt was made, if one was; kept through a redrive.
+    pub first_attempted_at: Option<DateTime<Utc>>,
+}
+
+impl Outgoing {
+    /// An event on its way into the outbox, with what was rendered for it.
+    pub fn new(event: Event, payload: Option<String>) -> Outgoing {
+        Outgoing {
+            event,
+            payload,
+            attempts: 0,
+            first_attempted_at: None,
+        }
+    }
+}
+
+/// What [`insert`](InquiryStore::insert), [`save`](InquiryStore::save) and the outbox's
+/// bookkeeping take: plain [`Event`]s, or [`Outgoing`] events with a payload.
+pub trait Outbound: Sync {
+    /// The event.
+    fn event(&self) -> &Event;
+    /// What the service rendered for it, if anything.
+    fn payload(&self) -> Option<&str>;
+}
+
+impl Outbound for Event {
+    fn event(&self) -> &Event {
+        self
+    }
+
+    fn payload(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Outbound for Outgoing {
+    fn event(&self) -> &Event {
+        &self.event
+    }
+
+    fn payload(&self) -> Option<&str> {
+        self.payload.as_deref()
+    }
+}
+
+/// Renders what a change's events carry into the outbox, when the change is committed:
+/// [`act_rendering`] and [`sweep_rendering`] call it with the inquiry before the change
+/// (`None` for a creation), after it, and the change's events, and save what it returns.
+/// A webhook document whose payload is the resource as it stood right after each event
+/// (the wire's W6) can only be rendered then: later the store holds only the newest state.
+pub trait Render: Send + Sync {
+    /// One [`Outgoing`] per event, in the events' order.
+    fn render(&self, before: Option<&Inquiry>, after: &Inquiry, events: &[Event]) -> Vec<Outgoing>;
+}
+
 /// Why a store call failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -172,20 +242,22 @@ pub trait InquiryStore: Send + Sync {
         id: InquiryId,
     ) -> impl Future<Output = Result<Option<Inquiry>, StoreError>> + Send;
 
-    /// Stores a new inquiry and its creation events; refuses an id that is stored already.
-    fn insert(
+    /// Stores a new inquiry and its creation events (plain [`Event`]s, or [`Outgoing`] ones
+    /// with a payload); refuses an id that is stored already.
+    fn insert<E: Outbound>(
         &self,
         inquiry: &Inquiry,
-        events: &[Event],
+        events: &[E],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Replaces the stored inquiry if its revision is still `expected`, and commits `events`
-    /// to the outbox with it; otherwise writes nothing and answers [`StoreError::Conflict`].
-    fn save(
+    /// (plain, or with payloads) to the outbox with it; otherwise writes nothing and answers
+    /// [`StoreError::Conflict`].
+    fn save<E: Outbound>(
         &self,
         inquiry: &Inquiry,
         expected: u64,
-        events: &[Event],
+        events: &[E],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// The ids whose [`next_due`](Inquiry::next_due) is at or before `now`, earliest first,
@@ -208,21 +280,51 @@ pub trait InquiryStore: Send + Sync {
         self.due(now, limit)
     }
 
-    /// Leases up to `limit` committed events that nobody holds at `now`, oldest first, to
-    /// the caller until `now + lease`: no other claim returns them before then. Events of
-    /// one inquiry come in sequence order. Deliver them, then
-    /// [`ack_outbox`](InquiryStore::ack_outbox) them; an event not acknowledged by the end
-    /// of its lease is claimed again.
+    /// Leases up to `limit` committed events that nobody holds at `now` and that are not
+    /// parked, oldest first, to the caller until `now + lease`: no other claim returns them
+    /// before then. Events of one inquiry come in sequence order. Deliver them, then
+    /// [`ack_outbox`](InquiryStore::ack_outbox) them (or record a failed attempt with
+    /// [`fail_outbox`](InquiryStore::fail_outbox)); an event not acknowledged by the end of
+    /// its lease is claimed again.
     fn claim_outbox(
         &self,
         now: DateTime<Utc>,
         lease: TimeDelta,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Event>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Outgoing>, StoreError>> + Send;
 
     /// Removes these events from the outbox for good: they were delivered. Events already
     /// removed are skipped, so acknowledging twice is harmless.
-    fn ack_outbox(&self, events: &[Event]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn ack_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a failed delivery attempt of these events, made at `attempted_at`: one more
+    /// attempt, the first attempt's instant kept. Each is then claimable again from
+    /// `retry_at`, or, with `None`, **parked**: never claimed again until
+    /// [`redrive_outbox`](InquiryStore::redrive_outbox). Events no longer in the outbox are
+    /// skipped.
+    fn fail_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Up to `limit` parked events, oldest first.
+    fn parked_outbox(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Outgoing>, StoreError>> + Send;
+
+    /// Puts these parked events back in the outbox: claimable at once, with their attempts
+    /// counted from 0 again (the first attempt's instant kept). Events that are not parked
+    /// are skipped.
+    fn redrive_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// Why [`act`] failed.
@@ -345,6 +447,38 @@ pub async fn act<S, T, F>(
     store: &S,
     id: InquiryId,
     attempts: usize,
+    operation: F,
+) -> Result<Acted<T>, ActError>
+where
+    S: InquiryStore + ?Sized,
+    T: Change,
+    F: FnMut(&mut Inquiry) -> Result<T, Error> + Send,
+{
+    act_with(store, id, attempts, None, operation).await
+}
+
+/// [`act`], committing what `render` makes of the change's events (a webhook document per
+/// event, say) instead of the plain events.
+pub async fn act_rendering<S, T, F>(
+    store: &S,
+    id: InquiryId,
+    attempts: usize,
+    render: &dyn Render,
+    operation: F,
+) -> Result<Acted<T>, ActError>
+where
+    S: InquiryStore + ?Sized,
+    T: Change,
+    F: FnMut(&mut Inquiry) -> Result<T, Error> + Send,
+{
+    act_with(store, id, attempts, Some(render), operation).await
+}
+
+async fn act_with<S, T, F>(
+    store: &S,
+    id: InquiryId,
+    attempts: usize,
+    render: Option<&dyn Render>,
     mut operation: F,
 ) -> Result<Acted<T>, ActError>
 where
@@ -355,13 +489,22 @@ where
     for _ in 0..attempts {
         let mut inquiry = store.load(id).await?.ok_or(StoreError::NotFound(id))?;
         let expected = inquiry.revision();
+        // The state before, only when something is rendered from it.
+        let before = render.map(|_| inquiry.clone());
         let outcome = operation(&mut inquiry)?;
         // V3: an operation changed the inquiry exactly when it bumped the revision (a
         // repeat redemption within its grace changes a token and yields no event, L3).
         if inquiry.revision() == expected {
             return Ok(Acted { outcome, inquiry });
         }
-        match store.save(&inquiry, expected, outcome.events()).await {
+        let saved = match render {
+            None => store.save(&inquiry, expected, outcome.events()).await,
+            Some(render) => {
+                let rendered = render.render(before.as_ref(), &inquiry, outcome.events());
+                store.save(&inquiry, expected, &rendered).await
+            }
+        };
+        match saved {
             Ok(()) => return Ok(Acted { outcome, inquiry }),
             Err(StoreError::Conflict { .. }) => continue,
             Err(error) => return Err(error.into()),
@@ -377,9 +520,30 @@ pub async fn sweep<S: InquiryStore + ?Sized>(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Events, ActError> {
+    sweep_with(store, now, limit, None).await
+}
+
+/// [`sweep`], committing what `render` makes of each change's events, as
+/// [`act_rendering`] does.
+pub async fn sweep_rendering<S: InquiryStore + ?Sized>(
+    store: &S,
+    now: DateTime<Utc>,
+    limit: usize,
+    render: &dyn Render,
+) -> Result<Events, ActError> {
+    sweep_with(store, now, limit, Some(render)).await
+}
+
+async fn sweep_with<S: InquiryStore + ?Sized>(
+    store: &S,
+    now: DateTime<Utc>,
+    limit: usize,
+    render: Option<&dyn Render>,
+) -> Result<Events, ActError> {
     let mut events = Vec::new();
     for id in store.claim_due(now, limit).await? {
-        let acted = act(store, id, 3, |inquiry| Ok(inquiry.apply_due(now))).await?;
+        let apply = |inquiry: &mut Inquiry| Ok(inquiry.apply_due(now));
+        let acted = act_with(store, id, 3, render, apply).await?;
         events.extend(acted.outcome);
     }
     Ok(events.into())

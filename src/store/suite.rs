@@ -17,7 +17,10 @@
 //! accepted change's events reach the outbox exactly once), the order and limit of the
 //! due listing, and the outbox's at-least-once delivery: a publisher that claims and dies
 //! leaves its events to the next one ([`publisher_dies_and_the_next_delivers`]), and two
-//! publishers never hold the same event at once ([`publishers_never_share_an_event`]). [`check_corrupt_record`] checks that a record planted by the caller that
+//! publishers never hold the same event at once ([`publishers_never_share_an_event`]);
+//! payloads rendered at commit come back with their events, and failed deliveries are
+//! counted, retried when due, parked and redriven ([`payloads_and_failed_deliveries`]).
+//! [`check_corrupt_record`] checks that a record planted by the caller that
 //! fails validation is reported as [`StoreError::Corrupt`].
 
 use std::collections::BTreeMap;
@@ -26,7 +29,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
-use super::{act, ActError, InquiryStore, StoreError};
+use super::{act, act_rendering, ActError, InquiryStore, Outgoing, Render, StoreError};
 use crate::{Event, EventId, Inquiry, InquiryId, Policy, SeededRandom};
 
 /// The lease the suite's publishers take.
@@ -75,7 +78,13 @@ where
     due_listing(&make()).await?;
     publisher_dies_and_the_next_delivers(&make()).await?;
     publishers_never_share_an_event(Arc::new(make())).await?;
+    payloads_and_failed_deliveries(&make()).await?;
     Ok(())
+}
+
+/// The events of claimed outbox entries.
+fn plain(claimed: Vec<Outgoing>) -> Vec<Event> {
+    claimed.into_iter().map(|outgoing| outgoing.event).collect()
 }
 
 /// Inserted inquiries load back equal; a second insert of the same id is refused.
@@ -369,7 +378,7 @@ pub async fn drain<S: InquiryStore + ?Sized>(store: &S) -> Result<Vec<Event>, Su
             return Ok(all);
         }
         store.ack_outbox(&batch).await.map_err(backend)?;
-        all.extend(batch);
+        all.extend(plain(batch));
     }
 }
 
@@ -382,16 +391,18 @@ pub async fn publisher_dies_and_the_next_delivers<S: InquiryStore>(
     let committed = created_and_started(store, &mut SeededRandom::new(5)).await?;
 
     // The first publisher claims two of the three events, then dies.
-    let dying = store.claim_outbox(t0(), LEASE, 2).await.map_err(backend)?;
+    let dying = plain(store.claim_outbox(t0(), LEASE, 2).await.map_err(backend)?);
     ensure!(
         dying == committed[..2],
         "a claim of 2 returned {dying:?}, expected the oldest two of {committed:?}"
     );
     let during = t0() + LEASE - TimeDelta::seconds(1);
-    let rest = store
-        .claim_outbox(during, LEASE, 10)
-        .await
-        .map_err(backend)?;
+    let rest = plain(
+        store
+            .claim_outbox(during, LEASE, 10)
+            .await
+            .map_err(backend)?,
+    );
     ensure!(
         rest == committed[2..],
         "during the lease another claim returned {rest:?}, expected only the unclaimed event"
@@ -400,10 +411,12 @@ pub async fn publisher_dies_and_the_next_delivers<S: InquiryStore>(
 
     // The lease ends unacknowledged: the next publisher gets the same events.
     let after = t0() + LEASE;
-    let redelivered = store
-        .claim_outbox(after, LEASE, 10)
-        .await
-        .map_err(backend)?;
+    let redelivered = plain(
+        store
+            .claim_outbox(after, LEASE, 10)
+            .await
+            .map_err(backend)?,
+    );
     let ids = |events: &[Event]| events.iter().map(Event::id).collect::<Vec<EventId>>();
     ensure!(
         ids(&redelivered) == ids(&dying),
@@ -440,8 +453,8 @@ pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
         committed.extend(events.iter().map(Event::id));
     }
     // Two publishers in turn: the second claims while the first still holds its batch.
-    let first = store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?;
-    let second = store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?;
+    let first = plain(store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?);
+    let second = plain(store.claim_outbox(t0(), LEASE, 7).await.map_err(backend)?);
     let shared: Vec<EventId> = second
         .iter()
         .map(Event::id)
@@ -471,7 +484,7 @@ pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
                 }
                 tokio::task::yield_now().await;
                 store.ack_outbox(&batch).await.map_err(backend)?;
-                delivered.extend(batch.iter().map(Event::id));
+                delivered.extend(batch.iter().map(|outgoing| outgoing.event.id()));
             }
         }));
     }
@@ -494,6 +507,132 @@ pub async fn publishers_never_share_an_event<S: InquiryStore + 'static>(
         "{} of {} committed events were never delivered: {missing:?}",
         missing.len(),
         committed.len()
+    );
+    Ok(())
+}
+
+/// Renders each event as its name and sequence, for [`payloads_and_failed_deliveries`].
+struct NameAndSequence;
+
+impl Render for NameAndSequence {
+    fn render(&self, _: Option<&Inquiry>, _: &Inquiry, events: &[Event]) -> Vec<Outgoing> {
+        let render =
+            |e: &Event| Outgoing::new(e.clone(), Some(format!("{}#{}", e.name, e.sequence)));
+        events.iter().map(render).collect()
+    }
+}
+
+/// The outbox's delivery bookkeeping. A payload given with an event at commit comes back
+/// with it, byte for byte (and none for a plain event). A failed attempt counts one more
+/// attempt, keeps the first attempt's instant, and hides the event until its retry is
+/// due; a last failure parks it: never claimed again, listed as parked; a redrive makes it
+/// claimable at once with its attempts counted from 0, and an acknowledgement removes it.
+pub async fn payloads_and_failed_deliveries<S: InquiryStore>(
+    store: &S,
+) -> Result<(), SuiteFailure> {
+    let mut random = SeededRandom::new(8);
+    let (inquiry, created) =
+        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
+    store.insert(&inquiry, &created).await.map_err(backend)?;
+    let expire = |inquiry: &mut Inquiry| inquiry.expire(t0());
+    let expired = act_rendering(store, inquiry.id(), 1, &NameAndSequence, expire)
+        .await
+        .map_err(backend)?;
+    ensure!(
+        expired.outcome.len() == 1,
+        "an expiry yielded {:?}",
+        expired.outcome
+    );
+
+    let claimed = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
+    let payloads: Vec<Option<&str>> = claimed.iter().map(|o| o.payload.as_deref()).collect();
+    ensure!(
+        payloads == [None, Some("inquiry.expired#2")],
+        "claimed payloads {payloads:?}, expected none for the plain creation event and the rendered one for the expiry"
+    );
+    ensure!(
+        claimed
+            .iter()
+            .all(|o| o.attempts == 0 && o.first_attempted_at.is_none()),
+        "fresh events claimed with attempts: {claimed:?}"
+    );
+
+    // Both fail at t1; the first is retried from t2, the second is parked.
+    let (t1, t2) = (t0() + LEASE, t0() + LEASE + LEASE);
+    store
+        .fail_outbox(&claimed[..1], t1, Some(t2))
+        .await
+        .map_err(backend)?;
+    store
+        .fail_outbox(&claimed[1..], t1, None)
+        .await
+        .map_err(backend)?;
+    let before_retry = t2 - TimeDelta::seconds(1);
+    let early = store
+        .claim_outbox(before_retry, LEASE, 10)
+        .await
+        .map_err(backend)?;
+    ensure!(
+        early.is_empty(),
+        "claimed before the retry was due, or a parked event: {early:?}"
+    );
+    let retried = store.claim_outbox(t2, LEASE, 10).await.map_err(backend)?;
+    ensure!(
+        retried.len() == 1
+            && retried[0].event == claimed[0].event
+            && retried[0].attempts == 1
+            && retried[0].first_attempted_at == Some(t1),
+        "at the retry claimed {retried:?}, expected the first event with 1 attempt made at {t1}"
+    );
+    // A second failure counts, and keeps the first attempt's instant.
+    let t3 = t2 + LEASE;
+    store
+        .fail_outbox(&retried, t3, Some(t3))
+        .await
+        .map_err(backend)?;
+    let again = store.claim_outbox(t3, LEASE, 10).await.map_err(backend)?;
+    ensure!(
+        again.len() == 1 && again[0].attempts == 2 && again[0].first_attempted_at == Some(t1),
+        "after a second failure claimed {again:?}, expected 2 attempts, the first at {t1}"
+    );
+    store.ack_outbox(&again).await.map_err(backend)?;
+
+    let parked = store.parked_outbox(10).await.map_err(backend)?;
+    ensure!(
+        parked.len() == 1
+            && parked[0].event == claimed[1].event
+            && parked[0].attempts == 1
+            && parked[0].payload.as_deref() == Some("inquiry.expired#2"),
+        "parked {parked:?}, expected the expiry with its payload after 1 attempt"
+    );
+    let much_later = t3 + TimeDelta::days(365);
+    let none = store
+        .claim_outbox(much_later, LEASE, 10)
+        .await
+        .map_err(backend)?;
+    ensure!(none.is_empty(), "a parked event was claimed: {none:?}");
+
+    store.redrive_outbox(&parked).await.map_err(backend)?;
+    ensure!(
+        store.parked_outbox(10).await.map_err(backend)?.is_empty(),
+        "a redriven event is still listed as parked"
+    );
+    let redriven = store.claim_outbox(t3, LEASE, 10).await.map_err(backend)?;
+    ensure!(
+        redriven.len() == 1
+            && redriven[0].event == claimed[1].event
+            && redriven[0].attempts == 0
+            && redriven[0].first_attempted_at == Some(t1),
+        "after a redrive claimed {redriven:?}, expected the expiry at once, attempts from 0, first attempt kept"
+    );
+    store.ack_outbox(&redriven).await.map_err(backend)?;
+    let left = store
+        .claim_outbox(much_later, LEASE, 10)
+        .await
+        .map_err(backend)?;
+    ensure!(
+        left.is_empty(),
+        "acknowledged events were claimed again: {left:?}"
     );
     Ok(())
 }

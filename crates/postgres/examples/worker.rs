@@ -49,8 +49,8 @@ async fn run(
         // The swept events are committed to the outbox with the state; deliver from there.
         let _in_outbox = sweep(store, now, 100).await?;
         let claimed = store.claim_outbox(now, LEASE, 1_000).await?;
-        for event in &claimed {
-            deliver(event);
+        for outgoing in &claimed {
+            deliver(&outgoing.event);
         }
         store.ack_outbox(&claimed).await?;
         delivered += claimed.len();

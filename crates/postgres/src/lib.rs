@@ -33,15 +33,16 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, Recycli
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
-use inquiry_lifecycle::store::{InquiryStore, StoreError};
-use inquiry_lifecycle::{Error, Event, Inquiry, InquiryId};
+use inquiry_lifecycle::store::{InquiryStore, Outbound, Outgoing, StoreError};
+use inquiry_lifecycle::{Error, Inquiry, InquiryId};
 
 /// The schema's migrations, in the order [`PostgresStore::migrate`] applies them; each is
 /// idempotent.
-pub const MIGRATIONS: [&str; 3] = [
+pub const MIGRATIONS: [&str; 4] = [
     include_str!("../migrations/0001_inquiries.sql"),
     include_str!("../migrations/0002_outbox_leases.sql"),
     include_str!("../migrations/0003_records_as_text.sql"),
+    include_str!("../migrations/0004_outbox_delivery.sql"),
 ];
 
 /// How long a claim by [`claim_due`](InquiryStore::claim_due) keeps other workers off an
@@ -166,42 +167,45 @@ fn ceil_micros(at: DateTime<Utc>) -> DateTime<Utc> {
 /// What a record's row holds besides its id and revision. The record and the events go as
 /// JSON text, written straight from the values (no `serde_json::Value` tree in between) and
 /// stored as `json` (migration 0003).
-struct Columns {
+struct Columns<'a> {
     status: &'static str,
     deadline: Option<DateTime<Utc>>,
     next_due: Option<DateTime<Utc>>,
     record: String,
     sequences: Vec<i64>,
     events: Vec<String>,
+    payloads: Vec<Option<&'a str>>,
 }
 
-impl Columns {
-    fn of(inquiry: &Inquiry, events: &[Event]) -> Result<Columns, StoreError> {
+impl<'a> Columns<'a> {
+    fn of<E: Outbound>(inquiry: &Inquiry, events: &'a [E]) -> Result<Columns<'a>, StoreError> {
         Ok(Columns {
             status: inquiry.recorded_status().as_str(),
             deadline: inquiry.deadline(),
             next_due: inquiry.next_due().map(ceil_micros),
             record: serde_json::to_string(inquiry).map_err(json)?,
-            sequences: events.iter().map(|event| bigint(event.sequence)).collect(),
+            sequences: events.iter().map(|e| bigint(e.event().sequence)).collect(),
             events: events
                 .iter()
-                .map(serde_json::to_string)
+                .map(|e| serde_json::to_string(e.event()))
                 .collect::<Result<_, _>>()
                 .map_err(json)?,
+            payloads: events.iter().map(Outbound::payload).collect(),
         })
     }
 
     /// The statement's parameters: `head`, then status, deadline, next due, record, the
-    /// events' sequence numbers and the events (the order both the insert and the save
-    /// statements use).
-    fn after<'a>(&'a self, head: &[&'a (dyn ToSql + Sync)]) -> Vec<&'a (dyn ToSql + Sync)> {
-        let columns: [&'a (dyn ToSql + Sync); 6] = [
+    /// events' sequence numbers, the events and their payloads (the order both the insert
+    /// and the save statements use).
+    fn after(&'a self, head: &[&'a (dyn ToSql + Sync)]) -> Vec<&'a (dyn ToSql + Sync)> {
+        let columns: [&'a (dyn ToSql + Sync); 7] = [
             &self.status,
             &self.deadline,
             &self.next_due,
             &self.record,
             &self.sequences,
             &self.events,
+            &self.payloads,
         ];
         head.iter().copied().chain(columns).collect()
     }
@@ -377,7 +381,7 @@ impl InquiryStore for PostgresStore {
         Ok(Some(inquiry))
     }
 
-    async fn insert(&self, inquiry: &Inquiry, events: &[Event]) -> Result<(), StoreError> {
+    async fn insert<E: Outbound>(&self, inquiry: &Inquiry, events: &[E]) -> Result<(), StoreError> {
         let id = inquiry.id();
         let key = id.to_string();
         let rev = bigint(inquiry.revision());
@@ -391,9 +395,10 @@ impl InquiryStore for PostgresStore {
                          ON CONFLICT (id) DO NOTHING
                          RETURNING id),
                      outbox AS (
-                         INSERT INTO inquiry_outbox (inquiry_id, sequence, event)
-                         SELECT inserted.id, e.sequence, e.event::json
-                         FROM inserted, unnest($7::bigint[], $8::text[]) AS e(sequence, event)
+                         INSERT INTO inquiry_outbox (inquiry_id, sequence, event, payload)
+                         SELECT inserted.id, e.sequence, e.event::json, e.payload
+                         FROM inserted, unnest($7::bigint[], $8::text[], $9::text[])
+                             AS e(sequence, event, payload)
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
                 &params,
@@ -406,11 +411,11 @@ impl InquiryStore for PostgresStore {
         }
     }
 
-    async fn save(
+    async fn save<E: Outbound>(
         &self,
         inquiry: &Inquiry,
         expected: u64,
-        events: &[Event],
+        events: &[E],
     ) -> Result<(), StoreError> {
         let id = inquiry.id();
         let key = id.to_string();
@@ -430,9 +435,10 @@ impl InquiryStore for PostgresStore {
                          WHERE id = $1 AND revision = $2
                          RETURNING id),
                      outbox AS (
-                         INSERT INTO inquiry_outbox (inquiry_id, sequence, event)
-                         SELECT updated.id, e.sequence, e.event::json
-                         FROM updated, unnest($8::bigint[], $9::text[]) AS e(sequence, event)
+                         INSERT INTO inquiry_outbox (inquiry_id, sequence, event, payload)
+                         SELECT updated.id, e.sequence, e.event::json, e.payload
+                         FROM updated, unnest($8::bigint[], $9::text[], $10::text[])
+                             AS e(sequence, event, payload)
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated),
                             CASE WHEN NOT EXISTS (SELECT 1 FROM updated)
@@ -504,7 +510,7 @@ impl InquiryStore for PostgresStore {
         now: DateTime<Utc>,
         lease: TimeDelta,
         limit_to: usize,
-    ) -> Result<Vec<Event>, StoreError> {
+    ) -> Result<Vec<Outgoing>, StoreError> {
         let limit_to = limit(limit_to);
         let until = storable(
             now.checked_add_signed(lease)
@@ -517,33 +523,19 @@ impl InquiryStore for PostgresStore {
                 "UPDATE inquiry_outbox SET leased_until = $3
                      WHERE position IN (
                          SELECT position FROM inquiry_outbox
-                         WHERE leased_until IS NULL OR leased_until <= $1
+                         WHERE NOT parked AND (leased_until IS NULL OR leased_until <= $1)
                          ORDER BY position
                          LIMIT $2
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING position, event",
+                     RETURNING position, event::text, payload, attempts, first_attempted_at",
                 &[&now, &limit_to, &until],
             )
             .await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let position: i64 = row.try_get(0).map_err(query_error)?;
-            let event: serde_json::Value = row.try_get(1).map_err(query_error)?;
-            claimed.push((position, event));
-        }
-        claimed.sort_by_key(|(position, _)| *position);
-        claimed
-            .into_iter()
-            .map(|(_, event)| {
-                serde_json::from_value(event)
-                    .map_err(|e| StoreError::Backend(Box::new(PgError::Event(e))))
-            })
-            .collect()
+        outgoing(rows)
     }
 
-    async fn ack_outbox(&self, events: &[Event]) -> Result<(), StoreError> {
-        let inquiries: Vec<String> = events.iter().map(|e| e.inquiry_id.to_string()).collect();
-        let sequences: Vec<i64> = events.iter().map(|e| bigint(e.sequence)).collect();
+    async fn ack_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+        let (inquiries, sequences) = keys(events);
         self.rows(
             "DELETE FROM inquiry_outbox o
                  USING unnest($1::text[], $2::bigint[]) AS acked(inquiry_id, sequence)
@@ -553,6 +545,80 @@ impl InquiryStore for PostgresStore {
         .await?;
         Ok(())
     }
+
+    async fn fail_outbox<E: Outbound>(
+        &self,
+        events: &[E],
+        attempted_at: DateTime<Utc>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let (inquiries, sequences) = keys(events);
+        let attempted_at = storable(attempted_at);
+        let retry_at = retry_at.map(storable);
+        self.rows(
+            "UPDATE inquiry_outbox o
+                 SET attempts = o.attempts + 1,
+                     first_attempted_at = coalesce(o.first_attempted_at, $3),
+                     leased_until = $4::timestamptz,
+                     parked = $4::timestamptz IS NULL
+                 FROM unnest($1::text[], $2::bigint[]) AS failed(inquiry_id, sequence)
+                 WHERE o.inquiry_id = failed.inquiry_id AND o.sequence = failed.sequence",
+            &[&inquiries, &sequences, &attempted_at, &retry_at],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn parked_outbox(&self, limit_to: usize) -> Result<Vec<Outgoing>, StoreError> {
+        let limit_to = limit(limit_to);
+        let rows = self
+            .rows(
+                "SELECT position, event::text, payload, attempts, first_attempted_at
+                     FROM inquiry_outbox WHERE parked ORDER BY position LIMIT $1",
+                &[&limit_to],
+            )
+            .await?;
+        outgoing(rows)
+    }
+
+    async fn redrive_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+        let (inquiries, sequences) = keys(events);
+        self.rows(
+            "UPDATE inquiry_outbox o
+                 SET parked = false, leased_until = NULL, attempts = 0
+                 FROM unnest($1::text[], $2::bigint[]) AS redriven(inquiry_id, sequence)
+                 WHERE o.inquiry_id = redriven.inquiry_id AND o.sequence = redriven.sequence
+                   AND o.parked",
+            &[&inquiries, &sequences],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The outbox's key of each event: inquiry ids and sequence numbers, as two arrays.
+fn keys<E: Outbound>(events: &[E]) -> (Vec<String>, Vec<i64>) {
+    let inquiries = events.iter().map(|e| e.event().inquiry_id.to_string());
+    let sequences = events.iter().map(|e| bigint(e.event().sequence));
+    (inquiries.collect(), sequences.collect())
+}
+
+/// Outbox rows (position, event, payload, attempts, first attempt), in position order.
+fn outgoing(mut rows: Vec<Row>) -> Result<Vec<Outgoing>, StoreError> {
+    let position = |row: &Row| row.try_get::<_, i64>(0).unwrap_or(i64::MAX);
+    rows.sort_by_key(position);
+    rows.iter()
+        .map(|row| {
+            let event: String = row.try_get(1).map_err(query_error)?;
+            let event = serde_json::from_str(&event)
+                .map_err(|e| StoreError::Backend(Box::new(PgError::Event(e))))?;
+            let mut outgoing = Outgoing::new(event, row.try_get(2).map_err(query_error)?);
+            let attempts: i32 = row.try_get(3).map_err(query_error)?;
+            outgoing.attempts = attempts.unsigned_abs();
+            outgoing.first_attempted_at = row.try_get(4).map_err(query_error)?;
+            Ok(outgoing)
+        })
+        .collect()
 }
 
 /// The one row a statement built to return exactly one returned.

@@ -216,6 +216,7 @@ async fn a_database_of_version_0_1_upgrades_in_place() {
         .claim_outbox(t0(), TimeDelta::seconds(30), 10)
         .await
         .unwrap();
+    let delivered: Vec<_> = delivered.into_iter().map(|o| o.event).collect();
     assert_eq!(delivered, events.to_vec());
     let acted = act(&store, inquiry.id(), 3, |inquiry| {
         inquiry.approve(t0() + TimeDelta::hours(1))

@@ -38,6 +38,9 @@ async fn postgres_store_passes_the_conformance_suite() {
     suite::publishers_never_share_an_event(Arc::new(fresh("suite_share").await))
         .await
         .unwrap();
+    suite::payloads_and_failed_deliveries(&fresh("suite_delivery").await)
+        .await
+        .unwrap();
     // Migrations are idempotent.
     fresh("suite_due").await.migrate().await.unwrap();
 }
@@ -185,7 +188,7 @@ async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_ne
     let dying = connect_to(&schema).await;
     let claimed = dying.claim_outbox(t0, lease, 3).await.unwrap();
     assert_eq!(
-        claimed.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        claimed.iter().map(|e| e.event.id()).collect::<Vec<_>>(),
         committed[..3]
     );
     drop(dying); // the publisher dies: its connection closes, nothing acknowledged
@@ -196,14 +199,14 @@ async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_ne
         .await
         .unwrap();
     assert_eq!(
-        during.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        during.iter().map(|e| e.event.id()).collect::<Vec<_>>(),
         committed[3..],
         "during the lease only the unclaimed events are handed out"
     );
     next.ack_outbox(&during).await.unwrap();
     let redelivered = next.claim_outbox(t0 + lease, lease, 10).await.unwrap();
     assert_eq!(
-        redelivered.iter().map(|e| e.id()).collect::<Vec<_>>(),
+        redelivered.iter().map(|e| e.event.id()).collect::<Vec<_>>(),
         committed[..3],
         "after the lease the dead publisher's events come to the next one"
     );

@@ -9,9 +9,9 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use inquiry_lifecycle::store::{act, Change};
+use inquiry_lifecycle::store::{act_rendering, Change, Outgoing, Render};
 use inquiry_lifecycle::{
-    Action, Event, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
+    Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
 };
 use inquiry_lifecycle_wire::{
     ActionMeta, Inflection, InquiryDocument, InquiryResource, OneTimeLink, SessionResource,
@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::error::{json_response, ApiError};
 use crate::idempotency::{Replay, Stored};
+use crate::webhooks::{self, WireRender};
 use crate::App;
 
 /// How many times a change is retried when a concurrent one wins (compare-and-swap).
@@ -201,7 +202,8 @@ pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Respons
                 None => Inquiry::create(&policy, now, &mut *random)?,
             }
         };
-        app.store.insert_boxed(&inquiry, &events).await?;
+        let rendered = WireRender.render(None, &inquiry, &events);
+        app.store.insert_boxed(&inquiry, &rendered).await?;
         Ok(Answer {
             status: 201,
             inquiry: InquiryResource::at(&inquiry, now),
@@ -329,7 +331,7 @@ pub async fn action(app: Arc<App>, id: String, request: ApiRequest, action: Acti
     let work = async {
         let id = InquiryId::parse(&id)?;
         let now = app.clock.now();
-        let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
+        let acted = act_rendering(&*app.store, id, ATTEMPTS, &WireRender, |inquiry| {
             let mut random = app.random();
             inquiry.act(action, now, &mut *random)
         })
@@ -377,6 +379,41 @@ impl Change for Simulated {
     }
 }
 
+/// The documents of a change made of several calls, rendered call by call as the change
+/// runs; handed to the store when the change is saved.
+#[derive(Default)]
+struct Rendered(std::sync::Mutex<Vec<Outgoing>>);
+
+impl Rendered {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Outgoing>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forgets what an attempt that met a concurrent change rendered.
+    fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn add(&self, documents: Vec<Outgoing>) {
+        self.lock().extend(documents);
+    }
+}
+
+impl Render for Rendered {
+    fn render(&self, before: Option<&Inquiry>, after: &Inquiry, events: &[Event]) -> Vec<Outgoing> {
+        let rendered = std::mem::take(&mut *self.lock());
+        let same = rendered.len() == events.len()
+            && rendered.iter().zip(events).all(|(o, e)| o.event == *e);
+        if same {
+            rendered
+        } else {
+            WireRender.render(before, after, events)
+        }
+    }
+}
+
 /// `POST /api/v1/inquiries/{id}/perform-simulate-actions` → 200, body
 /// `{"meta": {"actions": ["start_inquiry", …]}}`: applied in order as one change, all or
 /// none.
@@ -389,15 +426,21 @@ pub async fn simulate(
         let id = InquiryId::parse(&id)?;
         let actions = simulated_actions(&request.body)?;
         let now = app.clock.now();
-        let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
+        // Several calls make one change; each call's events are rendered from the state
+        // that call started from (W6), as it runs.
+        let rendered = Rendered::default();
+        let acted = act_rendering(&*app.store, id, ATTEMPTS, &rendered, |inquiry| {
             let mut random = app.random();
             let mut simulated = Simulated {
                 events: Vec::new(),
                 token: None,
             };
+            rendered.clear();
             for action in &actions {
+                let before = inquiry.clone();
                 // The first refusal is answered; `act` saves nothing then (all or none).
                 let outcome = inquiry.act(*action, now, &mut *random)?;
+                rendered.add(WireRender.render(Some(&before), inquiry, &outcome.events));
                 simulated.events.extend(outcome.events);
                 if let Some((_, token)) = outcome.opened {
                     simulated.token = Some(token);
@@ -507,4 +550,62 @@ pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Respons
         format!("{} does not answer {method}", uri.path()),
     )
     .respond(Inflection::Kebab)
+}
+
+/// How many parked events the parked list shows and a redrive of all takes at once.
+const PARKED_PAGE: usize = 1000;
+
+/// `GET /api/v1/webhooks/parked` → 200 `{"data": [<webhook-delivery>…]}`: events whose
+/// last delivery attempt failed (H2), oldest first.
+pub async fn parked(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
+    match app.store.parked_outbox_boxed(PARKED_PAGE).await {
+        Ok(parked) => {
+            let data: Vec<Value> = parked
+                .iter()
+                .map(|outgoing| webhooks::parked_json(outgoing, request.inflection))
+                .collect();
+            json_response(200, serde_json::json!({ "data": data }).to_string())
+        }
+        Err(error) => ApiError::from(error).respond(request.inflection),
+    }
+}
+
+/// `POST /api/v1/webhooks/parked/redrive` → 200 `{"meta": {"redriven": n}}`: every parked
+/// event is delivered again, with a fresh run of attempts.
+pub async fn redrive_all(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
+    let work = async {
+        let parked = app.store.parked_outbox_boxed(PARKED_PAGE).await?;
+        app.store.redrive_outbox_boxed(&parked).await?;
+        Ok::<_, ApiError>(parked.len())
+    };
+    match work.await {
+        Ok(count) => {
+            let meta = serde_json::json!({ "redriven": count });
+            json_response(200, serde_json::json!({ "meta": meta }).to_string())
+        }
+        Err(error) => error.respond(request.inflection),
+    }
+}
+
+/// `POST /api/v1/webhooks/parked/{event_id}/redrive` → 200 `{"data": <webhook-delivery>}`
+/// as it was parked; `not_found` when no parked event has this id.
+pub async fn redrive_one(
+    State(app): State<Arc<App>>,
+    Path(event_id): Path<String>,
+    request: ApiRequest,
+) -> Response {
+    let work = async {
+        let id = EventId::parse(&event_id)?;
+        let parked = app.store.parked_outbox_boxed(PARKED_PAGE).await?;
+        let outgoing = webhooks::find_parked(&parked, id)
+            .ok_or_else(|| ApiError::not_found(format!("no parked event {id}")))?;
+        app.store
+            .redrive_outbox_boxed(std::slice::from_ref(outgoing))
+            .await?;
+        Ok::<_, ApiError>(webhooks::parked_json(outgoing, request.inflection))
+    };
+    match work.await {
+        Ok(delivery) => json_response(200, serde_json::json!({ "data": delivery }).to_string()),
+        Err(error) => error.respond(request.inflection),
+    }
 }

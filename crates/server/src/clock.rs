@@ -58,6 +58,13 @@ impl Clock {
     }
 }
 
+/// The operating system's time, whatever the service's clock: webhook deliveries are
+/// signed, retried and leased in real time (a receiver checks the signature's timestamp
+/// against its own clock, H1), even while a test clock stands still.
+pub fn wall_clock() -> DateTime<Utc> {
+    real_now()
+}
+
 /// The operating system's time, to the millisecond. This crate is the service, the one
 /// place that reads the clock; the libraries are told the time.
 #[allow(clippy::disallowed_methods)]

@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 
+use crate::webhooks::{Endpoint, DEFAULT_MAX_ATTEMPTS};
+
 /// The inquiry lifecycle as an HTTP service: the seed's API (`/api/v1/inquiries/…`), in
 /// memory or on PostgreSQL, with a sandbox test clock for integrators' tests.
 ///
@@ -44,6 +46,37 @@ pub struct Config {
     /// The largest request body accepted, in bytes; larger is answered 413.
     #[arg(long, env = "INQUIRY_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+
+    /// A URL every event is posted to (H2), signed (H1); repeat for several
+    /// (comma-separated in the environment variable). `camel=URL` or `snake=URL` writes
+    /// that endpoint's bodies in another key inflection (W5; kebab by default).
+    #[arg(
+        long = "webhook-url",
+        env = "INQUIRY_WEBHOOK_URL",
+        value_delimiter = ','
+    )]
+    pub webhook_urls: Vec<Endpoint>,
+
+    /// The secret webhook bodies are signed with (`Persona-Signature`, H1). Repeat while
+    /// rotating a secret: every delivery is then signed with each (comma-separated in the
+    /// environment variable). Required with --webhook-url.
+    #[arg(
+        long = "webhook-secret",
+        env = "INQUIRY_WEBHOOK_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub webhook_secrets: Vec<String>,
+
+    /// Attempts per event before it is parked (H2): listed by
+    /// `GET /api/v1/webhooks/parked`, re-driven by `POST /api/v1/webhooks/parked/redrive`.
+    #[arg(long, env = "INQUIRY_WEBHOOK_MAX_ATTEMPTS", default_value_t = DEFAULT_MAX_ATTEMPTS)]
+    pub webhook_max_attempts: u32,
+
+    /// The wait before the first retry, in milliseconds; each next wait doubles (at most
+    /// an hour), with jitter.
+    #[arg(long, env = "INQUIRY_WEBHOOK_BACKOFF_MS", default_value_t = 1000)]
+    pub webhook_backoff_ms: u64,
 }
 
 impl Config {

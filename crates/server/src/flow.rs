@@ -9,13 +9,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use inquiry_lifecycle::store::act;
+use inquiry_lifecycle::store::act_rendering;
 use inquiry_lifecycle::{Error, InquiryId, LinkCode, SessionToken};
 use inquiry_lifecycle_wire::{Inflection, InquiryDocument, InquiryResource};
 use serde_json::Value;
 
 use crate::api::ATTEMPTS;
 use crate::error::{json_response, ApiError};
+use crate::webhooks::WireRender;
 use crate::App;
 
 /// The header the page sends its session token in.
@@ -90,7 +91,7 @@ pub async fn access(
             ),
         };
         let now = app.clock.now();
-        let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
+        let acted = act_rendering(&*app.store, id, ATTEMPTS, &WireRender, |inquiry| {
             inquiry.access(token.as_ref(), now)
         })
         .await?;
@@ -121,7 +122,7 @@ pub async fn redeem(State(app): State<Arc<App>>, Path(id): Path<String>, body: B
         // A code that cannot be one is a wrong code, like any other (L4).
         let code = LinkCode::parse(text.trim()).map_err(|_| Error::InvalidToken)?;
         let now = app.clock.now();
-        let acted = act(&*app.store, id, ATTEMPTS, |inquiry| {
+        let acted = act_rendering(&*app.store, id, ATTEMPTS, &WireRender, |inquiry| {
             let mut random = app.random();
             inquiry.redeem(&code, now, &mut *random)
         })

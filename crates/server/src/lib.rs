@@ -21,6 +21,7 @@ mod config;
 mod error;
 mod flow;
 mod idempotency;
+mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -30,7 +31,7 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use inquiry_lifecycle::store::{sweep, DynStore, MemoryStore, StoreError};
+use inquiry_lifecycle::store::{sweep_rendering, DynStore, MemoryStore, StoreError};
 use inquiry_lifecycle::{Action, Inquiry, InquiryId, Policy, SecureRandom};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -38,6 +39,7 @@ use subtle::ConstantTimeEq;
 pub use clock::Clock;
 pub use config::Config;
 pub use error::ApiError;
+pub use webhooks::{deliver_once, deliverer, Endpoint, Webhooks, WireRender};
 
 use api::ApiRequest;
 use idempotency::Idempotency;
@@ -54,6 +56,7 @@ pub struct App {
     public_url: String,
     max_body_bytes: usize,
     idempotency: Idempotency,
+    webhooks: Webhooks,
 }
 
 impl App {
@@ -61,6 +64,13 @@ impl App {
     pub fn new(config: &Config, store: Box<dyn DynStore>, clock: Clock) -> Result<App, String> {
         if config.api_keys.iter().any(|key| key.is_empty()) {
             return Err("an API key must not be empty".to_owned());
+        }
+        if config
+            .webhook_secrets
+            .iter()
+            .any(|secret| secret.is_empty())
+        {
+            return Err("a webhook secret must not be empty".to_owned());
         }
         let random = SecureRandom::from_os()
             .map_err(|e| format!("no random source for tokens and ids: {e}"))?;
@@ -73,6 +83,16 @@ impl App {
             public_url: config.public_url().trim_end_matches('/').to_owned(),
             max_body_bytes: config.max_body_bytes,
             idempotency: Idempotency::default(),
+            webhooks: Webhooks::new(
+                config.webhook_urls.clone(),
+                config
+                    .webhook_secrets
+                    .iter()
+                    .map(|secret| inquiry_lifecycle_wire::WebhookSecret::new(secret))
+                    .collect(),
+                config.webhook_max_attempts,
+                Duration::from_millis(config.webhook_backoff_ms),
+            )?,
         })
     }
 
@@ -113,7 +133,7 @@ impl App {
     /// leaves the rest to the next sweep.
     pub async fn sweep(&self, now: DateTime<Utc>) {
         loop {
-            match sweep(&*self.store, now, 100).await {
+            match sweep_rendering(&*self.store, now, 100, &WireRender).await {
                 Ok(events) if events.is_empty() => return,
                 Ok(events) => tracing::debug!(events = events.len(), "applied due expiries"),
                 Err(error) => {
@@ -172,6 +192,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route(
             "/api/v1/inquiries/{id}/perform-simulate-actions",
             post(api::simulate),
+        )
+        .route("/api/v1/webhooks/parked", get(api::parked))
+        .route("/api/v1/webhooks/parked/redrive", post(api::redrive_all))
+        .route(
+            "/api/v1/webhooks/parked/{event_id}/redrive",
+            post(api::redrive_one),
         );
     routes = routes
         .route("/verify", get(flow::page))

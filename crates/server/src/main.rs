@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use inquiry_lifecycle_server::{router, store, sweeper, App, Clock, Config};
+use inquiry_lifecycle_server::{
+    deliver_once, deliverer, router, store, sweeper, App, Clock, Config,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -41,14 +43,26 @@ async fn run(config: Config) -> Result<(), String> {
         listen = %config.listen,
         storage = if config.database_url.is_some() { "postgresql" } else { "memory" },
         clock = if config.test_clock { "test" } else { "real" },
+        webhooks = config.webhook_urls.len(),
         "inquiry-server ready"
     );
     let sweeping = tokio::spawn(sweeper(app.clone(), Duration::from_secs(1)));
-    axum::serve(listener, router(app))
+    let delivering = tokio::spawn(deliverer(app.clone()));
+    axum::serve(listener, router(app.clone()))
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| format!("the server failed: {e}"))?;
     sweeping.abort();
+    delivering.abort();
+    // What the last requests committed is delivered before the process ends (a failed
+    // attempt stays in the outbox: on PostgreSQL the next process delivers it).
+    let flushing = async { while deliver_once(&app).await > 0 {} };
+    if tokio::time::timeout(Duration::from_secs(10), flushing)
+        .await
+        .is_err()
+    {
+        tracing::warn!("stopped with webhooks still to deliver");
+    }
     tracing::info!("stopped");
     Ok(())
 }

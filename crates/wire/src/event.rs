@@ -54,6 +54,19 @@ pub enum IncomingEvent {
 }
 
 impl EventDocument {
+    /// The document of `event` with this payload: for an event whose change is gone (it
+    /// was saved without its documents), shown with the resource as it stands now. A
+    /// change's own documents come from [`EventDocument::for_change`].
+    pub fn of(event: &Event, payload: Resource) -> EventDocument {
+        EventDocument {
+            id: event.id(),
+            name: event.name,
+            created_at: event.at,
+            sequence: Some(event.sequence),
+            payload,
+        }
+    }
+
     /// The document as compact JSON text, keys in `inflection`.
     pub fn to_json(&self, inflection: Inflection) -> String {
         write::to_json(&Inflected(&crate::write::Data(self), inflection))

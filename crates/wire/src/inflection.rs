@@ -91,6 +91,35 @@ impl Inflection {
         }
         out
     }
+
+    /// A kebab-case key spelled in this inflection (`created-at` → `createdAt`,
+    /// `created_at`): for writing members this crate has no table entry for, such as a
+    /// service's own documents.
+    ///
+    /// ```
+    /// use inquiry_lifecycle_wire::Inflection;
+    /// assert_eq!(Inflection::Camel.spell("first-attempted-at"), "firstAttemptedAt");
+    /// assert_eq!(Inflection::Snake.spell("first-attempted-at"), "first_attempted_at");
+    /// assert_eq!(Inflection::Kebab.spell("first-attempted-at"), "first-attempted-at");
+    /// ```
+    pub fn spell(self, kebab: &str) -> String {
+        match self {
+            Inflection::Kebab => kebab.to_owned(),
+            Inflection::Snake => kebab.replace('-', "_"),
+            Inflection::Camel => {
+                let mut words = kebab.split('-');
+                let mut out = words.next().unwrap_or_default().to_owned();
+                for word in words {
+                    let mut chars = word.chars();
+                    if let Some(first) = chars.next() {
+                        out.push(first.to_ascii_uppercase());
+                        out.extend(chars);
+                    }
+                }
+                out
+            }
+        }
+    }
 }
 
 macro_rules! keys {
@@ -176,6 +205,11 @@ mod tests {
             }
             assert_eq!(key.name(Inflection::Snake), snake);
             assert_eq!(key.name(Inflection::Camel), camel);
+            // `spell` writes what the table says, and `to_kebab` reads it back.
+            for inflection in Inflection::ALL {
+                assert_eq!(inflection.spell(kebab), key.name(inflection));
+                assert_eq!(Inflection::to_kebab(&inflection.spell(kebab)), kebab);
+            }
         }
     }
 

@@ -12,9 +12,14 @@ pub const KEY: &str = "test_key_1";
 
 /// A service on a free loopback port, in memory, with a test clock; its base URL.
 pub async fn service() -> String {
+    service_with(&[]).await.0
+}
+
+/// A service as [`service`] starts it, with more flags; its base URL and its state.
+pub async fn service_with(flags: &[&str]) -> (String, Arc<App>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let config = <Config as clap::Parser>::try_parse_from([
+    let address = listener.local_addr().unwrap().to_string();
+    let mut args = vec![
         "inquiry-server",
         "--api-key",
         KEY,
@@ -26,14 +31,16 @@ pub async fn service() -> String {
         "--public-url",
         "https://verify.example/",
         "--listen",
-        &address.to_string(),
-    ])
-    .unwrap();
-    let app = App::new(&config, Box::new(MemoryStore::new()), Clock::test()).unwrap();
+        &address,
+    ];
+    args.extend_from_slice(flags);
+    let config = <Config as clap::Parser>::try_parse_from(args).unwrap();
+    let app = Arc::new(App::new(&config, Box::new(MemoryStore::new()), Clock::test()).unwrap());
+    let serving = Arc::clone(&app);
     tokio::spawn(async move {
-        axum::serve(listener, router(Arc::new(app))).await.unwrap();
+        axum::serve(listener, router(serving)).await.unwrap();
     });
-    format!("http://{address}")
+    (format!("http://{address}"), app)
 }
 
 /// Sends a request with the API key; returns the status, the JSON body and the headers.

@@ -1,0 +1,372 @@
+//! H1, H2, W6: webhooks. Every change is committed with its event documents rendered
+//! ([`WireRender`]: the payload is the resource as it stood right after each event, which
+//! only the change itself knows); a delivery task takes them from the store's outbox and
+//! posts them, signed, to every configured URL, at least once, with retries, backoff and
+//! jitter, parking an event after its last failed attempt.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use inquiry_lifecycle::store::{Outgoing, Render};
+use inquiry_lifecycle::{Event, EventId, Inquiry, InquiryId, RandomSource, SecureRandom};
+use inquiry_lifecycle_wire::{
+    sign, EventDocument, IncomingEvent, Inflection, InquiryResource, Resource, SessionResource,
+    WebhookSecret, SIGNATURE_HEADER,
+};
+
+use crate::clock::wall_clock;
+use crate::App;
+
+/// How long a receiver has to answer one attempt (H2).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts per event before it is parked, by default (H2).
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// How long a claimed batch is held: every attempt of the batch fits in it.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// Events claimed at once.
+const BATCH: usize = 64;
+/// How often an idle deliverer looks at the outbox again.
+const IDLE: Duration = Duration::from_millis(100);
+
+/// Renders each event of a change as its W6 document, in kebab case; every endpoint's
+/// inflection is made from it at delivery.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WireRender;
+
+impl Render for WireRender {
+    fn render(&self, before: Option<&Inquiry>, after: &Inquiry, events: &[Event]) -> Vec<Outgoing> {
+        match EventDocument::for_change(before, after, events) {
+            Ok(documents) => events
+                .iter()
+                .zip(documents)
+                .map(|(event, document)| {
+                    Outgoing::new(event.clone(), Some(document.to_json(Inflection::Kebab)))
+                })
+                .collect(),
+            // Cannot happen for a change the library made; delivery then renders the
+            // event from the inquiry as it stands (see `document_of`).
+            Err(error) => {
+                tracing::error!(%error, "cannot render a change's event documents");
+                let plain = |event: &Event| Outgoing::new(event.clone(), None);
+                events.iter().map(plain).collect()
+            }
+        }
+    }
+}
+
+/// A webhook URL and the inflection its bodies are written in (W5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Where events are posted.
+    pub url: String,
+    /// The keys' inflection of the bodies.
+    pub inflection: Inflection,
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = String;
+
+    /// `URL`, or `INFLECTION=URL` (`camel=http://…`) for bodies in another inflection.
+    fn from_str(text: &str) -> Result<Endpoint, String> {
+        let (inflection, url) = match text.split_once('=') {
+            Some((name, url)) if !name.contains(':') && !name.contains('/') => {
+                let inflection = name.parse::<Inflection>().map_err(|e| e.to_string())?;
+                (inflection, url)
+            }
+            _ => (Inflection::Kebab, text),
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "a webhook URL starts with http:// or https://, got {url:?}"
+            ));
+        }
+        Ok(Endpoint {
+            url: url.to_owned(),
+            inflection,
+        })
+    }
+}
+
+/// What the delivery task needs: endpoints, secrets, the HTTP client, the retry policy.
+pub struct Webhooks {
+    endpoints: Vec<Endpoint>,
+    secrets: Vec<WebhookSecret>,
+    client: reqwest::Client,
+    max_attempts: u32,
+    backoff: Duration,
+    /// For each event being delivered, the endpoints that answered 2xx already, so that a
+    /// retry from this process skips them (another process, or a restart, posts again:
+    /// at least once).
+    delivered: Mutex<HashMap<(InquiryId, u64), Vec<bool>>>,
+    random: Mutex<SecureRandom>,
+}
+
+impl std::fmt::Debug for Webhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhooks")
+            .field("endpoints", &self.endpoints)
+            .field(
+                "secrets",
+                &format_args!("[{} redacted]", self.secrets.len()),
+            )
+            .field("max_attempts", &self.max_attempts)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How one attempt at one event went.
+enum Attempt {
+    /// Every endpoint answered 2xx: acknowledge.
+    Delivered,
+    /// Some endpoint did not: retry, or park after the last attempt.
+    Failed,
+}
+
+impl Webhooks {
+    /// Webhooks to `endpoints`, signed with `secrets` (the first signs; all sign while a
+    /// secret is rotated, H1), `max_attempts` per event, the first retry after `backoff`
+    /// and each next one after twice as long, with jitter.
+    pub fn new(
+        endpoints: Vec<Endpoint>,
+        secrets: Vec<WebhookSecret>,
+        max_attempts: u32,
+        backoff: Duration,
+    ) -> Result<Webhooks, String> {
+        if !endpoints.is_empty() && secrets.is_empty() {
+            return Err(
+                "webhook URLs need --webhook-secret, to sign every delivery (H1)".to_owned(),
+            );
+        }
+        if max_attempts == 0 {
+            return Err("--webhook-max-attempts must be at least 1".to_owned());
+        }
+        let client = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+        let random = SecureRandom::from_os()
+            .map_err(|e| format!("no random source for webhook jitter: {e}"))?;
+        Ok(Webhooks {
+            endpoints,
+            secrets,
+            client,
+            max_attempts,
+            backoff,
+            delivered: Mutex::default(),
+            random: Mutex::new(random),
+        })
+    }
+
+    fn delivered(&self) -> MutexGuard<'_, HashMap<(InquiryId, u64), Vec<bool>>> {
+        self.delivered
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The wait before the next attempt after `made` failed ones: `backoff · 2^(made−1)`,
+    /// at most an hour, times a random factor in [0.5, 1) so that receivers that failed
+    /// together are not retried together.
+    fn backoff_after(&self, made: u32) -> Duration {
+        let doubled = self
+            .backoff
+            .saturating_mul(1u32 << made.saturating_sub(1).min(20));
+        let full = doubled.min(MAX_BACKOFF);
+        let mut byte = [0u8; 1];
+        self.random
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .fill_bytes(&mut byte);
+        full.mul_f64(0.5 + f64::from(byte[0]) / 512.0)
+    }
+
+    /// The body for `endpoint`: the rendered document in its inflection.
+    fn body(document: &EventDocument, endpoint: &Endpoint) -> String {
+        document.to_json(endpoint.inflection)
+    }
+
+    /// One attempt at `outgoing`, made at `now`, to every endpoint that has not answered
+    /// 2xx yet.
+    async fn attempt(
+        &self,
+        outgoing: &Outgoing,
+        document: &EventDocument,
+        now: DateTime<Utc>,
+    ) -> Attempt {
+        let key = (outgoing.event.inquiry_id, outgoing.event.sequence);
+        let done = self
+            .delivered()
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| vec![false; self.endpoints.len()]);
+        let made = outgoing.attempts.saturating_add(1);
+        let first = outgoing.first_attempted_at.unwrap_or(now);
+        let mut answered = done.clone();
+        for (index, endpoint) in self.endpoints.iter().enumerate() {
+            if done[index] {
+                continue;
+            }
+            let body = Self::body(document, endpoint);
+            let signature = sign(&self.secrets, now.timestamp(), body.as_bytes());
+            let sent = self
+                .client
+                .post(&endpoint.url)
+                .header("content-type", "application/json")
+                .header(SIGNATURE_HEADER, signature)
+                .header("persona-webhook-attempts-made", made.to_string())
+                .header(
+                    "persona-webhook-attempts-left",
+                    self.max_attempts.saturating_sub(made).to_string(),
+                )
+                .header(
+                    "persona-webhook-first-attempted-at",
+                    first.to_rfc3339_opts(SecondsFormat::Millis, true),
+                )
+                .body(body)
+                .send()
+                .await;
+            match sent {
+                Ok(response) if response.status().is_success() => answered[index] = true,
+                Ok(response) => tracing::info!(
+                    event = %outgoing.event.id(), url = %endpoint.url, status = response.status().as_u16(),
+                    attempt = made, "webhook refused"
+                ),
+                Err(error) => tracing::info!(
+                    event = %outgoing.event.id(), url = %endpoint.url, %error,
+                    attempt = made, "webhook not delivered"
+                ),
+            }
+        }
+        if answered.iter().all(|done| *done) {
+            self.delivered().remove(&key);
+            Attempt::Delivered
+        } else {
+            self.delivered().insert(key, answered);
+            Attempt::Failed
+        }
+    }
+}
+
+/// The document to post for `outgoing`: the one rendered at commit; for an event saved
+/// without one (by a process that does not render), the resource as it stands now.
+async fn document_of(app: &App, outgoing: &Outgoing) -> Option<EventDocument> {
+    if let Some(payload) = &outgoing.payload {
+        match EventDocument::from_json(payload) {
+            Ok(IncomingEvent::Known(document)) => return Some(document),
+            Ok(IncomingEvent::Unknown { .. }) | Err(_) => {
+                tracing::error!(event = %outgoing.event.id(), "a stored webhook payload does not read back");
+            }
+        }
+    }
+    let event = &outgoing.event;
+    let inquiry = app.store.load_boxed(event.inquiry_id).await.ok()??;
+    let session = event
+        .session_id
+        .and_then(|id| inquiry.sessions().iter().find(|session| session.id() == id));
+    let payload = match session {
+        Some(session) => Resource::Session(SessionResource::of(inquiry.id(), session)),
+        None => Resource::Inquiry(InquiryResource::of(&inquiry)),
+    };
+    Some(EventDocument::of(event, payload))
+}
+
+/// Claims a batch from the outbox and delivers it; the number of events claimed.
+pub async fn deliver_once(app: &Arc<App>) -> usize {
+    let claimed = match app
+        .store
+        .claim_outbox_boxed(wall_clock(), LEASE, BATCH)
+        .await
+    {
+        Ok(claimed) => claimed,
+        Err(error) => {
+            tracing::warn!(%error, "cannot claim the outbox; retrying");
+            return 0;
+        }
+    };
+    let count = claimed.len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for outgoing in claimed {
+        let app = Arc::clone(app);
+        tasks.spawn(async move { deliver(&app, outgoing).await });
+    }
+    while tasks.join_next().await.is_some() {}
+    count
+}
+
+/// Delivers one event: acknowledges it, or records the failed attempt.
+async fn deliver(app: &App, outgoing: Outgoing) {
+    let webhooks = &app.webhooks;
+    let now = wall_clock();
+    let outcome = if webhooks.endpoints.is_empty() {
+        // Nowhere to deliver: delivered to every one of no endpoints.
+        Attempt::Delivered
+    } else {
+        match document_of(app, &outgoing).await {
+            Some(document) => webhooks.attempt(&outgoing, &document, now).await,
+            None => Attempt::Failed,
+        }
+    };
+    let batch = std::slice::from_ref(&outgoing);
+    let stored = match outcome {
+        Attempt::Delivered => app.store.ack_outbox_boxed(batch).await,
+        Attempt::Failed => {
+            let made = outgoing.attempts.saturating_add(1);
+            let retry_at = (made < webhooks.max_attempts).then(|| {
+                let wait = webhooks.backoff_after(made);
+                now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX)
+            });
+            if retry_at.is_none() {
+                webhooks
+                    .delivered()
+                    .remove(&(outgoing.event.inquiry_id, outgoing.event.sequence));
+                tracing::warn!(event = %outgoing.event.id(), attempts = made, "webhook parked after its last attempt");
+            }
+            app.store.fail_outbox_boxed(batch, now, retry_at).await
+        }
+    };
+    if let Err(error) = stored {
+        // The lease runs out and the event is claimed again: at least once.
+        tracing::warn!(%error, event = %outgoing.event.id(), "cannot record a delivery");
+    }
+}
+
+/// Delivers the outbox until the service stops.
+pub async fn deliverer(app: Arc<App>) {
+    loop {
+        if deliver_once(&app).await == 0 {
+            tokio::time::sleep(IDLE).await;
+        }
+    }
+}
+
+/// A parked event as the parked list shows it.
+pub fn parked_json(outgoing: &Outgoing, inflection: Inflection) -> serde_json::Value {
+    let event = &outgoing.event;
+    let at =
+        |at: Option<DateTime<Utc>>| at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true));
+    let mut attributes = serde_json::Map::new();
+    let mut put = |key: &str, value: serde_json::Value| {
+        attributes.insert(inflection.spell(key), value);
+    };
+    put("name", event.name.as_str().into());
+    put("inquiry-id", event.inquiry_id.to_string().into());
+    put("sequence", event.sequence.into());
+    put("created-at", at(Some(event.at)).into());
+    put("attempts-made", outgoing.attempts.into());
+    put("first-attempted-at", at(outgoing.first_attempted_at).into());
+    serde_json::json!({
+        "type": "webhook-delivery",
+        "id": event.id().to_string(),
+        "attributes": attributes,
+    })
+}
+
+/// The event with this id among `parked`.
+pub fn find_parked(parked: &[Outgoing], id: EventId) -> Option<&Outgoing> {
+    parked.iter().find(|outgoing| outgoing.event.id() == id)
+}

@@ -1,0 +1,401 @@
+//! H1, H2, W6 end to end: the service posts every committed event to local receivers on
+//! loopback, signed, with the delivery headers, the payload as it stood right after the
+//! event, in each endpoint's inflection; failed deliveries are retried, parked after the
+//! last attempt, listed, and redriven.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use axum::routing::post;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use common::{call, create, service_with};
+use inquiry_lifecycle_server::deliverer;
+use inquiry_lifecycle_wire::{
+    verify, EventDocument, IncomingEvent, Resource, WebhookSecret, DEFAULT_TOLERANCE,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+const SECRET: &str = "wbhsec_test";
+
+/// One request a receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    headers: HeaderMap,
+    body: String,
+}
+
+/// Receivers on one loopback port: `POST /{name}` is kept, and answered with the status
+/// set for `name` (200 unless set).
+#[derive(Clone, Default)]
+struct Receiver {
+    received: Arc<Mutex<Vec<Received>>>,
+    answers: Arc<Mutex<HashMap<String, u16>>>,
+}
+
+impl Receiver {
+    async fn start() -> (Receiver, String) {
+        let receiver = Receiver::default();
+        let app = Router::new()
+            .route("/{name}", post(receive))
+            .with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (receiver, base)
+    }
+
+    fn answer(&self, name: &str, status: u16) {
+        self.answers.lock().unwrap().insert(name.to_owned(), status);
+    }
+
+    fn at(&self, name: &str) -> Vec<Received> {
+        let path = format!("/{name}");
+        let received = self.received.lock().unwrap();
+        received
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// Waits (at most 10 s) until `name` got `count` requests; returns them.
+    async fn wait_for(&self, name: &str, count: usize) -> Vec<Received> {
+        for _ in 0..1000 {
+            let got = self.at(name);
+            if got.len() >= count {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!(
+            "{name} got {} requests, expected {count}",
+            self.at(name).len()
+        );
+    }
+}
+
+async fn receive(
+    State(receiver): State<Receiver>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AxumStatus {
+    receiver.received.lock().unwrap().push(Received {
+        path: format!("/{name}"),
+        headers,
+        body: String::from_utf8(body.to_vec()).unwrap(),
+    });
+    let status = receiver.answers.lock().unwrap().get(&name).copied();
+    AxumStatus::from_u16(status.unwrap_or(200)).unwrap()
+}
+
+fn header<'a>(received: &'a Received, name: &str) -> &'a str {
+    received.headers[name].to_str().unwrap()
+}
+
+fn read(received: &Received) -> EventDocument {
+    match EventDocument::from_json(&received.body).unwrap() {
+        IncomingEvent::Known(document) => document,
+        unknown => panic!("an unknown event: {unknown:?}"),
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // the receiver checks signatures in real time
+fn real_now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_every_event_is_delivered_signed_with_its_payload_in_each_inflection() {
+    let (receiver, hooks) = Receiver::start().await;
+    let kebab = format!("{hooks}/kebab");
+    let camel = format!("camel={hooks}/camel");
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &kebab,
+        "--webhook-url",
+        &camel,
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    tokio::spawn(deliverer(app));
+
+    let id = create(&base).await;
+    let url = format!("{base}/api/v1/inquiries/{id}/perform-simulate-actions");
+    let actions = json!({"meta": {"actions": ["start_inquiry", "complete_inquiry"]}});
+    let (status, _, _) = call(Method::POST, &url, Some(actions), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    // created; started, session created; completed, which ends the session (S7).
+    let delivered = receiver.wait_for("kebab", 5).await;
+    let mut documents: Vec<EventDocument> = delivered.iter().map(read).collect();
+    documents.sort_by_key(|document| document.sequence);
+    let names: Vec<&str> = documents.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "inquiry.created",
+            "inquiry.started",
+            "inquiry-session.created",
+            "inquiry.completed",
+            "inquiry-session.expired"
+        ]
+    );
+    // W6: each inquiry event's payload is the inquiry right after it.
+    let statuses: Vec<&str> = documents
+        .iter()
+        .map(|document| match &document.payload {
+            Resource::Inquiry(inquiry) => inquiry.status.as_str(),
+            Resource::Session(session) => session.status.as_str(),
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        ["created", "pending", "new", "completed", "expired"]
+    );
+
+    let secrets = [WebhookSecret::new(SECRET)];
+    for received in &delivered {
+        // H1: signed with the endpoint's secret, verifiable now.
+        let signature = received
+            .headers
+            .get("persona-signature")
+            .map(|v| v.to_str().unwrap());
+        verify(
+            signature,
+            received.body.as_bytes(),
+            &secrets,
+            real_now(),
+            DEFAULT_TOLERANCE,
+        )
+        .unwrap();
+        let wrong = [WebhookSecret::new("wbhsec_other")];
+        assert!(verify(
+            signature,
+            received.body.as_bytes(),
+            &wrong,
+            real_now(),
+            DEFAULT_TOLERANCE
+        )
+        .is_err());
+        // H2's headers, on a first attempt.
+        assert_eq!(header(received, "persona-webhook-attempts-made"), "1");
+        assert_eq!(header(received, "persona-webhook-attempts-left"), "7");
+        let first = header(received, "persona-webhook-first-attempted-at");
+        assert!(DateTime::parse_from_rfc3339(first).is_ok(), "{first}");
+        assert_eq!(header(received, "content-type"), "application/json");
+    }
+
+    // The camel endpoint got the same events, every key in camel case (W5).
+    let camel = receiver.wait_for("camel", 5).await;
+    for received in &camel {
+        let body: Value = serde_json::from_str(&received.body).unwrap();
+        let attributes = &body["data"]["attributes"];
+        assert!(attributes.get("createdAt").is_some(), "{body}");
+        assert!(attributes.get("created-at").is_none(), "{body}");
+        let same = delivered.iter().find(|d| read(d).id == read(received).id);
+        assert_eq!(
+            same.map(read),
+            Some(read(received)),
+            "same document, other keys"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_an_expiry_goes_out_when_the_clock_passes_the_deadline() {
+    let (receiver, hooks) = Receiver::start().await;
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/hook"),
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    tokio::spawn(deliverer(app));
+    let id = create(&base).await;
+    receiver.wait_for("hook", 1).await;
+    let (status, _, _) = call(
+        Method::POST,
+        &format!("{base}/sandbox/clock"),
+        Some(json!({"advance": "25h"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let delivered = receiver.wait_for("hook", 2).await;
+    let expired = read(&delivered[1]);
+    assert_eq!(expired.name.as_str(), "inquiry.expired");
+    let Resource::Inquiry(inquiry) = &expired.payload else {
+        panic!("an inquiry payload")
+    };
+    assert_eq!(inquiry.id.to_string(), id);
+    // E4: the event happened at the deadline (24 h after creation), not when swept.
+    let created = read(&delivered[0]);
+    assert_eq!(
+        expired.created_at - created.created_at,
+        chrono::TimeDelta::hours(24)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_failures_are_retried_with_backoff_parked_and_redriven() {
+    let (receiver, hooks) = Receiver::start().await;
+    receiver.answer("down", 503);
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/down"),
+        "--webhook-secret",
+        SECRET,
+        "--webhook-max-attempts",
+        "3",
+        "--webhook-backoff-ms",
+        "50",
+    ])
+    .await;
+    tokio::spawn(deliverer(app));
+    let id = create(&base).await;
+
+    // Three attempts, then parked.
+    let attempts = receiver.wait_for("down", 3).await;
+    let made: Vec<&str> = attempts
+        .iter()
+        .map(|r| header(r, "persona-webhook-attempts-made"))
+        .collect();
+    let left: Vec<&str> = attempts
+        .iter()
+        .map(|r| header(r, "persona-webhook-attempts-left"))
+        .collect();
+    assert_eq!((made, left), (vec!["1", "2", "3"], vec!["2", "1", "0"]));
+    let first: Vec<&str> = attempts
+        .iter()
+        .map(|r| header(r, "persona-webhook-first-attempted-at"))
+        .collect();
+    assert!(first.iter().all(|f| *f == first[0]), "{first:?}");
+    // The same event each time: same id, same body.
+    assert!(attempts.iter().all(|r| r.body == attempts[0].body));
+
+    let parked_url = format!("{base}/api/v1/webhooks/parked");
+    let mut parked = Value::Null;
+    for _ in 0..200 {
+        let (status, body, _) = call(Method::GET, &parked_url, None, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        if body["data"].as_array().unwrap().len() == 1 {
+            parked = body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let delivery = &parked["data"][0];
+    assert_eq!(delivery["type"], "webhook-delivery", "{parked}");
+    assert_eq!(delivery["attributes"]["name"], "inquiry.created");
+    assert_eq!(delivery["attributes"]["inquiry-id"], id.as_str());
+    assert_eq!(delivery["attributes"]["attempts-made"], 3);
+    // Parked: no fourth attempt.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.at("down").len(), 3);
+
+    // Keys in the request's inflection.
+    let (_, snake, _) = call(
+        Method::GET,
+        &parked_url,
+        None,
+        &[("Key-Inflection", "snake")],
+    )
+    .await;
+    assert_eq!(
+        snake["data"][0]["attributes"]["attempts_made"], 3,
+        "{snake}"
+    );
+
+    // An unknown id is not found; a malformed one is invalid.
+    let missing = format!("{parked_url}/evt_AAAAAAAAAAAAAAAAAAAAAAAA/redrive");
+    let (status, body, _) = call(Method::POST, &missing, None, &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, _) = call(
+        Method::POST,
+        &format!("{parked_url}/nope/redrive"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The receiver is back; a redrive delivers it, with a fresh run of attempts.
+    receiver.answer("down", 200);
+    let event_id = delivery["id"].as_str().unwrap();
+    let redrive = format!("{parked_url}/{event_id}/redrive");
+    let (status, body, _) = call(Method::POST, &redrive, None, &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["id"], event_id);
+    let all = receiver.wait_for("down", 4).await;
+    assert_eq!(header(&all[3], "persona-webhook-attempts-made"), "1");
+    assert_eq!(
+        header(&all[3], "persona-webhook-first-attempted-at"),
+        first[0],
+        "the first attempt's instant is kept"
+    );
+    let (_, body, _) = call(Method::GET, &parked_url, None, &[]).await;
+    assert_eq!(body["data"], json!([]));
+    let (status, body, _) = call(Method::POST, &format!("{parked_url}/redrive"), None, &[]).await;
+    assert_eq!(
+        (status, &body["meta"]["redriven"]),
+        (StatusCode::OK, &json!(0))
+    );
+}
+
+#[tokio::test]
+async fn webhook_flags_are_checked_at_start() {
+    use inquiry_lifecycle_server::{App, Clock, Config};
+    let start = |flags: &[&str]| {
+        let mut args = vec!["inquiry-server", "--api-key", "k"];
+        args.extend_from_slice(flags);
+        let config = <Config as clap::Parser>::try_parse_from(args)?;
+        let store = Box::new(inquiry_lifecycle::store::MemoryStore::new());
+        Ok::<_, clap::Error>(App::new(&config, store, Clock::test()).map(|_| ()))
+    };
+    let no_secret = start(&["--webhook-url", "http://127.0.0.1:9/hook"]).unwrap();
+    assert!(no_secret.unwrap_err().contains("--webhook-secret"));
+    let empty = start(&[
+        "--webhook-url",
+        "http://127.0.0.1:9/hook",
+        "--webhook-secret",
+        "",
+    ])
+    .unwrap();
+    assert!(empty.unwrap_err().contains("must not be empty"));
+    let bad_url = start(&["--webhook-url", "ftp://example/hook"]).unwrap_err();
+    assert!(bad_url.to_string().contains("http://"), "{bad_url}");
+    let bad_inflection = start(&["--webhook-url", "pascal=http://127.0.0.1:9/"]).unwrap_err();
+    assert!(
+        bad_inflection.to_string().contains("inflection"),
+        "{bad_inflection}"
+    );
+    let zero = start(&[
+        "--webhook-url",
+        "http://127.0.0.1:9/hook",
+        "--webhook-secret",
+        "s",
+        "--webhook-max-attempts",
+        "0",
+    ])
+    .unwrap();
+    assert!(zero.unwrap_err().contains("at least 1"));
+    assert!(start(&[
+        "--webhook-url",
+        "snake=http://127.0.0.1:9/hook",
+        "--webhook-secret",
+        "s"
+    ])
+    .unwrap()
+    .is_ok());
+}
