@@ -30,7 +30,7 @@ pub(crate) const ATTEMPTS: usize = 5;
 /// A request to `/api/v1`: its API key checked (S2), its inflection (W5), its
 /// `Idempotency-Key` (S3) and its body, within the size limit.
 pub struct ApiRequest {
-    client: usize,
+    client: [u8; 32],
     inflection: Inflection,
     idempotency_key: Option<String>,
     method: Method,
@@ -168,7 +168,7 @@ async fn answer(
                 Ok(answer) => Stored::Inquiry(answer.status, answer.inquiry.clone()),
                 Err(error) => Stored::Error(error.clone()),
             };
-            guard.keep(stored, app.clock.now());
+            guard.keep(stored, app.clock.now()).await;
             respond(outcome, inflection)
         }
     }

@@ -60,8 +60,8 @@ pub struct App {
 }
 
 impl App {
-    /// The service for `config`, on `store`, with the time from `clock`.
-    pub fn new(config: &Config, store: Box<dyn DynStore>, clock: Clock) -> Result<App, String> {
+    /// The service for `config`, on `storage`, with the time from `clock`.
+    pub fn new(config: &Config, storage: Storage, clock: Clock) -> Result<App, String> {
         if config.api_keys.iter().any(|key| key.is_empty()) {
             return Err("an API key must not be empty".to_owned());
         }
@@ -75,14 +75,14 @@ impl App {
         let random = SecureRandom::from_os()
             .map_err(|e| format!("no random source for tokens and ids: {e}"))?;
         Ok(App {
-            store,
+            store: storage.store,
             clock,
             api_keys: config.api_keys.iter().map(|key| digest(key)).collect(),
             policy: Policy::default(),
             random: Mutex::new(random),
             public_url: config.public_url().trim_end_matches('/').to_owned(),
             max_body_bytes: config.max_body_bytes,
-            idempotency: Idempotency::default(),
+            idempotency: storage.idempotency,
             webhooks: Webhooks::new(
                 config.webhook_urls.clone(),
                 config
@@ -96,9 +96,9 @@ impl App {
         })
     }
 
-    /// The number of the API key `headers` authorize with, if any (S2). Every key is
+    /// The digest of the API key `headers` authorize with, if any (S2). Every key is
     /// compared, in constant time, whatever matched.
-    fn client(&self, headers: &HeaderMap) -> Option<usize> {
+    fn client(&self, headers: &HeaderMap) -> Option<[u8; 32]> {
         let sent = headers
             .get("authorization")?
             .to_str()
@@ -106,9 +106,9 @@ impl App {
             .strip_prefix("Bearer ")?;
         let sent = digest(sent.trim());
         let mut found = None;
-        for (index, key) in self.api_keys.iter().enumerate() {
+        for key in &self.api_keys {
             if bool::from(key.ct_eq(&sent)) {
-                found = Some(index);
+                found = Some(*key);
             }
         }
         found
@@ -119,6 +119,12 @@ impl App {
         self.random
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The store the service keeps its inquiries in (for tests and tools that check what
+    /// it holds).
+    pub fn store(&self) -> &dyn DynStore {
+        &*self.store
     }
 
     async fn load(&self, id: InquiryId) -> Result<Inquiry, ApiError> {
@@ -223,21 +229,57 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// The store `config` asks for: PostgreSQL (migrated) when given a connection string, else
-/// in memory.
-pub async fn store(config: &Config) -> Result<Box<dyn DynStore>, String> {
-    match &config.database_url {
-        None => Ok(Box::new(MemoryStore::new())),
-        Some(url) => {
-            let store = inquiry_lifecycle_postgres::PostgresStore::connect(url)
-                .await
-                .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-            store
-                .migrate()
-                .await
-                .map_err(|e| format!("cannot migrate the PostgreSQL schema: {e}"))?;
-            Ok(Box::new(store))
+/// Where the service keeps its state: the inquiries (and their outbox) and the
+/// `Idempotency-Key` outcomes (S3).
+pub struct Storage {
+    store: Box<dyn DynStore>,
+    idempotency: Idempotency,
+}
+
+impl Storage {
+    /// Everything in this process's memory.
+    pub fn memory() -> Storage {
+        Storage::of(Box::new(MemoryStore::new()))
+    }
+
+    /// Inquiries in `store`, idempotency outcomes in this process's memory.
+    pub fn of(store: Box<dyn DynStore>) -> Storage {
+        Storage {
+            store,
+            idempotency: Idempotency::default(),
         }
+    }
+
+    /// Everything in PostgreSQL, shared by every process on the same database: the store's
+    /// schema is migrated and the idempotency table created when missing.
+    pub async fn postgres(url: &str) -> Result<Storage, String> {
+        let store = inquiry_lifecycle_postgres::PostgresStore::connect(url)
+            .await
+            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        store
+            .migrate()
+            .await
+            .map_err(|e| format!("cannot migrate the PostgreSQL schema: {e}"))?;
+        let client = store
+            .client()
+            .await
+            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        client
+            .batch_execute(idempotency::POSTGRES_SCHEMA)
+            .await
+            .map_err(|e| format!("cannot create the idempotency table: {e}"))?;
+        Ok(Storage {
+            store: Box::new(store.clone()),
+            idempotency: Idempotency::Postgres(store),
+        })
+    }
+}
+
+/// The storage `config` asks for: PostgreSQL when given a connection string, else memory.
+pub async fn storage(config: &Config) -> Result<Storage, String> {
+    match &config.database_url {
+        None => Ok(Storage::memory()),
+        Some(url) => Storage::postgres(url).await,
     }
 }
 

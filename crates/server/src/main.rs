@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use inquiry_lifecycle_server::{
-    deliver_once, deliverer, router, store, sweeper, App, Clock, Config,
+    deliver_once, deliverer, router, storage, sweeper, App, Clock, Config,
 };
 
 #[tokio::main]
@@ -29,13 +29,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), String> {
-    let store = store(&config).await?;
+    let storage = storage(&config).await?;
     let clock = if config.test_clock {
         Clock::test()
     } else {
         Clock::Real
     };
-    let app = Arc::new(App::new(&config, store, clock)?);
+    let app = Arc::new(App::new(&config, storage, clock)?);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -355,13 +355,12 @@ async fn h2_failures_are_retried_with_backoff_parked_and_redriven() {
 
 #[tokio::test]
 async fn webhook_flags_are_checked_at_start() {
-    use inquiry_lifecycle_server::{App, Clock, Config};
+    use inquiry_lifecycle_server::{App, Clock, Config, Storage};
     let start = |flags: &[&str]| {
         let mut args = vec!["inquiry-server", "--api-key", "k"];
         args.extend_from_slice(flags);
         let config = <Config as clap::Parser>::try_parse_from(args)?;
-        let store = Box::new(inquiry_lifecycle::store::MemoryStore::new());
-        Ok::<_, clap::Error>(App::new(&config, store, Clock::test()).map(|_| ()))
+        Ok::<_, clap::Error>(App::new(&config, Storage::memory(), Clock::test()).map(|_| ()))
     };
     let no_secret = start(&["--webhook-url", "http://127.0.0.1:9/hook"]).unwrap();
     assert!(no_secret.unwrap_err().contains("--webhook-secret"));

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use inquiry_lifecycle::store::MemoryStore;
-use inquiry_lifecycle_server::{router, App, Clock, Config};
+use inquiry_lifecycle_server::{router, App, Clock, Config, Storage};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
@@ -35,7 +34,7 @@ pub async fn service_with(flags: &[&str]) -> (String, Arc<App>) {
     ];
     args.extend_from_slice(flags);
     let config = <Config as clap::Parser>::try_parse_from(args).unwrap();
-    let app = Arc::new(App::new(&config, Box::new(MemoryStore::new()), Clock::test()).unwrap());
+    let app = Arc::new(App::new(&config, Storage::memory(), Clock::test()).unwrap());
     let serving = Arc::clone(&app);
     tokio::spawn(async move {
         axum::serve(listener, router(serving)).await.unwrap();

@@ -1,0 +1,245 @@
+//! S4 with real processes: two `inquiry-server` binaries on one PostgreSQL database
+//! neither lose nor double-apply a change. Concurrent resumes of the same inquiries through
+//! both land one revision each (compare-and-swap); one `Idempotency-Key` sent to both at
+//! once is applied once and replayed once; both deliver the one outbox, and every event of
+//! every inquiry reaches the receiver.
+//!
+//! Needs PostgreSQL: `export INQUIRY_PG_URL="$(bash .ci/postgres.sh)"`, then
+//! `cargo test -p inquiry-lifecycle-server --test processes -- --ignored`.
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::routing::post;
+use axum::Router;
+use inquiry_lifecycle::store::InquiryStore;
+use inquiry_lifecycle::InquiryId;
+use inquiry_lifecycle_postgres::PostgresStore;
+use inquiry_lifecycle_wire::{EventDocument, IncomingEvent, Resource};
+use reqwest::Client;
+use serde_json::Value;
+
+const KEY: &str = "two_processes_key";
+
+/// A service process, stopped when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start(database: &str, hooks: &str) -> (Process, String) {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let child = Command::new(env!("CARGO_BIN_EXE_inquiry-server"))
+        .args([
+            "--api-key",
+            KEY,
+            "--database-url",
+            database,
+            "--listen",
+            &listen,
+        ])
+        .args(["--webhook-url", hooks, "--webhook-secret", "wbhsec_two"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process(child);
+    let base = format!("http://{listen}");
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/verify")).await.is_ok() {
+            return (process, base);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("inquiry-server did not start on {base}");
+}
+
+/// A database of its own for this test, empty.
+async fn fresh_database() -> String {
+    let url = std::env::var("INQUIRY_PG_URL")
+        .expect("needs PostgreSQL: set INQUIRY_PG_URL (bash .ci/postgres.sh)");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute("DROP DATABASE IF EXISTS inquiry_two_processes WITH (FORCE)")
+        .await
+        .unwrap();
+    client
+        .batch_execute("CREATE DATABASE inquiry_two_processes")
+        .await
+        .unwrap();
+    let mut config: Vec<String> = url
+        .split_whitespace()
+        .filter(|part| !part.starts_with("dbname="))
+        .map(str::to_owned)
+        .collect();
+    config.push("dbname=inquiry_two_processes".into());
+    config.join(" ")
+}
+
+type Delivered = Arc<Mutex<HashMap<InquiryId, BTreeSet<u64>>>>;
+
+async fn receive(State(delivered): State<Delivered>, body: Bytes) -> &'static str {
+    let text = String::from_utf8_lossy(&body);
+    if let Ok(IncomingEvent::Known(event)) = EventDocument::from_json(&text) {
+        let inquiry = match &event.payload {
+            Resource::Inquiry(inquiry) => inquiry.id,
+            Resource::Session(session) => session.inquiry_id,
+        };
+        let sequence = event.sequence.unwrap_or(0);
+        delivered
+            .lock()
+            .unwrap()
+            .entry(inquiry)
+            .or_default()
+            .insert(sequence);
+    }
+    "ok"
+}
+
+async fn send(http: &Client, url: String, key: Option<&str>) -> (u16, bool, Value) {
+    let mut request = http.post(url).bearer_auth(KEY);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let replayed = response.headers().contains_key("idempotent-replayed");
+    (status, replayed, response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn two_processes_on_one_database_neither_lose_nor_double_apply_a_change() {
+    let database = fresh_database().await;
+    let delivered: Delivered = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hooks = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let receiver = Router::new()
+        .route("/hooks", post(receive))
+        .with_state(Arc::clone(&delivered));
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+    let (_a, a) = start(&database, &hooks).await;
+    let (_b, b) = start(&database, &hooks).await;
+    let http = Client::new();
+
+    // Inquiries created through A.
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let (status, _, body) = send(&http, format!("{a}/api/v1/inquiries"), None).await;
+        assert_eq!(status, 201, "{body}");
+        ids.push(body["data"]["id"].as_str().unwrap().to_owned());
+    }
+
+    // Concurrent resumes of every inquiry through both processes: each success is one
+    // revision, none lost.
+    let mut tasks = Vec::new();
+    for (round, id) in ids.iter().cycle().take(ids.len() * 8).enumerate() {
+        let base = if round % 2 == 0 { a.clone() } else { b.clone() };
+        let url = format!("{base}/api/v1/inquiries/{id}/resume");
+        let http = http.clone();
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            let (status, _, _) = send(&http, url, None).await;
+            (id, status)
+        }));
+    }
+    let mut successes: HashMap<String, u64> = HashMap::new();
+    for task in tasks {
+        let (id, status) = task.await.unwrap();
+        assert!(status == 200 || status == 409, "a resume answered {status}");
+        if status == 200 {
+            *successes.entry(id).or_default() += 1;
+        }
+    }
+
+    // One Idempotency-Key sent to both processes at once: applied once, replayed once.
+    let mut replays = 0;
+    for (index, id) in ids.iter().enumerate() {
+        let key = format!("same-request-{index}");
+        let to_a = send(
+            &http,
+            format!("{a}/api/v1/inquiries/{id}/resume"),
+            Some(&key),
+        );
+        let to_b = send(
+            &http,
+            format!("{b}/api/v1/inquiries/{id}/resume"),
+            Some(&key),
+        );
+        let ((status_a, replayed_a, body_a), (status_b, replayed_b, body_b)) =
+            tokio::join!(to_a, to_b);
+        assert_eq!((status_a, status_b), (200, 200), "{body_a} {body_b}");
+        assert!(replayed_a != replayed_b, "one applied, one replayed");
+        replays += 1;
+        *successes.entry(id.clone()).or_default() += 1;
+        let replay = if replayed_a { &body_a } else { &body_b };
+        assert!(
+            replay.get("meta").is_none(),
+            "a replay holds no token: {replay}"
+        );
+    }
+    assert_eq!(replays, ids.len());
+
+    // The database holds every change exactly once: revision = 1 (creation) + successes.
+    let store = PostgresStore::connect(&database).await.unwrap();
+    let mut last_sequences = HashMap::new();
+    for id in &ids {
+        let id = InquiryId::parse(id).unwrap();
+        let inquiry = store.load(id).await.unwrap().unwrap();
+        let applied = successes.get(&id.to_string()).copied().unwrap_or(0);
+        assert_eq!(
+            inquiry.revision(),
+            1 + applied,
+            "{id}: lost or doubled changes"
+        );
+        last_sequences.insert(id, inquiry.last_sequence());
+    }
+
+    // Both processes deliver the one outbox: every event of every inquiry arrives.
+    let mut missing = usize::MAX;
+    for _ in 0..300 {
+        missing = {
+            let got = delivered.lock().unwrap();
+            last_sequences
+                .iter()
+                .map(|(id, last)| {
+                    let seen = got.get(id);
+                    (1..=*last)
+                        .filter(|s| !seen.is_some_and(|seen| seen.contains(s)))
+                        .count()
+                })
+                .sum()
+        };
+        if missing == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(missing, 0, "events were not delivered");
+    let events: u64 = last_sequences.values().sum();
+    let applied: u64 = successes.values().sum();
+    println!(
+        "two processes: {applied} changes applied once each across {} inquiries ({} idempotent pairs: one applied, one replayed), {events} events delivered",
+        ids.len(),
+        replays
+    );
+}
