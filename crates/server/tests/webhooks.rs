@@ -398,3 +398,39 @@ async fn webhook_flags_are_checked_at_start() {
     .unwrap()
     .is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_an_event_saved_without_its_document_is_sent_with_the_inquiry_as_it_stands() {
+    use inquiry_lifecycle::store::Outgoing;
+    use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+    let (receiver, hooks) = Receiver::start().await;
+    let camel = format!("camel={hooks}/camel");
+    let (_, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/hook"),
+        "--webhook-url",
+        &camel,
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    // Saved by a process that renders nothing (a worker of its own, say).
+    let (inquiry, events) =
+        Inquiry::create(&Policy::default(), real_now(), &mut SeededRandom::new(9)).unwrap();
+    let plain: Vec<Outgoing> = events
+        .iter()
+        .map(|e| Outgoing::new(e.clone(), None))
+        .collect();
+    app.store().insert_boxed(&inquiry, &plain).await.unwrap();
+    tokio::spawn(deliverer(app));
+    let delivered = read(&receiver.wait_for("hook", 1).await[0]);
+    assert_eq!(delivered.id, events[0].id());
+    assert_eq!(delivered.name.as_str(), "inquiry.created");
+    let Resource::Inquiry(payload) = &delivered.payload else {
+        panic!("an inquiry payload")
+    };
+    assert_eq!(payload.id, inquiry.id());
+    assert_eq!(payload.status.as_str(), "created");
+    let camel = read(&receiver.wait_for("camel", 1).await[0]);
+    assert_eq!(camel, delivered);
+}
