@@ -425,13 +425,15 @@ impl Timeline {
 /// # use inquiry_lifecycle::strategies;
 /// # use proptest::prelude::*;
 /// proptest! {
-///     // Revisions only grow: each accepted, changing call adds exactly one.
-///     fn revision_never_exceeds_event_count(timeline in strategies::timeline(0..30)) {
+///     // Every event is numbered: the last sequence is the number of events (V1). (The
+///     // revision counts changes, not events: a call may yield several events, and a
+///     // repeat redemption changes a token and yields none.)
+///     fn every_event_is_numbered(timeline in strategies::timeline(0..30)) {
 ///         let played = timeline.play().unwrap();
-///         prop_assert!(played.inquiry().revision() <= played.events().len() as u64);
+///         prop_assert_eq!(played.inquiry().last_sequence(), played.events().len() as u64);
 ///     }
 /// }
-/// # revision_never_exceeds_event_count();
+/// # every_event_is_numbered();
 /// ```
 pub fn timeline(steps: impl Into<SizeRange>) -> impl Strategy<Value = Timeline> {
     let start = (0i64..=365 * 86_400).prop_map(|s| {
