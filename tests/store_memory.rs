@@ -415,3 +415,45 @@ fn every_store_and_act_error_has_a_code_and_an_http_status() {
         }
     }
 }
+
+/// `sweep_rendering` applies what is due and commits what its `Render` makes of each
+/// change's events: the expiry's payload comes back from the outbox.
+#[tokio::test]
+async fn sweep_rendering_commits_the_rendered_events() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use inquiry_lifecycle::store::{sweep_rendering, InquiryStore, Outgoing, Render};
+    use inquiry_lifecycle::{Event, Inquiry, Policy, SeededRandom};
+
+    struct Named;
+    impl Render for Named {
+        fn render(
+            &self,
+            before: Option<&Inquiry>,
+            after: &Inquiry,
+            events: &[Event],
+        ) -> Vec<Outgoing> {
+            let was = before
+                .map(|b| b.recorded_status().as_str())
+                .unwrap_or("none");
+            let now = after.recorded_status().as_str();
+            let tag =
+                |e: &Event| Outgoing::new(e.clone(), Some(format!("{} {was}->{now}", e.name)));
+            events.iter().map(tag).collect()
+        }
+    }
+    let store = MemoryStore::new();
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let (inquiry, created) =
+        Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(3)).unwrap();
+    store.insert(&inquiry, &created).await.unwrap();
+    let later = t0 + TimeDelta::days(2);
+    let swept = sweep_rendering(&store, later, 10, &Named).await.unwrap();
+    assert_eq!(swept.len(), 1);
+    assert_eq!(swept[0].name.as_str(), "inquiry.expired");
+    let claimed = store
+        .claim_outbox(later, TimeDelta::seconds(30), 10)
+        .await
+        .unwrap();
+    let payloads: Vec<Option<&str>> = claimed.iter().map(|o| o.payload.as_deref()).collect();
+    assert_eq!(payloads, [None, Some("inquiry.expired created->expired")]);
+}

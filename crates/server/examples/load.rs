@@ -393,18 +393,23 @@ async fn main() {
             )
         })
     });
-    let budget = args.requests;
-    let service = run_clients(&args, &tallies, |http, tallies, deadline| {
-        client(
-            http,
-            base.clone(),
-            shared.clone(),
-            tallies,
-            budget,
-            deadline,
-        )
-    })
-    .await;
+    let run_service = |tallies: Arc<Tallies>, budget: usize| {
+        let (base, shared, args) = (base.clone(), shared.clone(), &args);
+        async move {
+            run_clients(args, &tallies, |http, tallies, deadline| {
+                client(
+                    http,
+                    base.clone(),
+                    shared.clone(),
+                    tallies,
+                    budget,
+                    deadline,
+                )
+            })
+            .await
+        }
+    };
+    let service = run_service(Arc::clone(&tallies), args.requests).await;
     let outage = match outage {
         Some(task) => Some(task.await.unwrap()),
         None => None,
@@ -448,22 +453,11 @@ async fn main() {
     let mut pairs = Vec::new();
     for _ in 0..args.rounds {
         let tallies = Arc::new(Tallies::default());
-        let budget = args.round_requests;
-        let service = run_clients(&args, &tallies, |http, tallies, deadline| {
-            client(
-                http,
-                base.clone(),
-                shared.clone(),
-                tallies,
-                budget,
-                deadline,
-            )
-        })
-        .await;
+        let service = run_service(Arc::clone(&tallies), args.round_requests).await;
         if !tallies.errors.lock().unwrap().is_empty() {
             fail("5xx answers in a round".into());
         }
-        pairs.push((service, run_floor(budget).await));
+        pairs.push((service, run_floor(args.round_requests).await));
     }
 
     // Report.

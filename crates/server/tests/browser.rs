@@ -14,7 +14,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{call, create, service};
+use common::{advance, call, create, service};
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::{Method, StatusCode};
@@ -203,14 +203,7 @@ async fn s6_the_seeds_second_situation_in_headless_chromium() {
     assert!(!url.as_str().contains("code="), "{url}");
 
     // Past the deadline: the expired screen, token or not.
-    let (status, _, _) = call(
-        Method::POST,
-        &format!("{base}/sandbox/clock"),
-        Some(json!({"advance": "25h"})),
-        &[],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    advance(&base, "25h").await;
     browser.refresh().await.unwrap();
     assert_eq!(
         screen(&browser).await,

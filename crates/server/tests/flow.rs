@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{call, create, error_code, service};
+use common::{advance, call, create, error_code, service};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -147,14 +147,7 @@ async fn s6_access_follows_the_access_table() {
     assert_eq!(status, StatusCode::OK);
 
     // Past the deadline: expired, whatever the token.
-    let (status, _, _) = call(
-        Method::POST,
-        &format!("{base}/sandbox/clock"),
-        Some(json!({"advance": "25h"})),
-        &[],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    advance(&base, "25h").await;
     let (status, body) = person(&access, Some(&second), None).await;
     assert_eq!(
         (status, error_code(&body)),
@@ -226,14 +219,7 @@ async fn s6_a_one_time_link_is_redeemed_for_a_token_once() {
     let (status, body) = person(&redeem, None, Some(json!({"code": code}))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_ne!(body["meta"]["session-token"], token.as_str());
-    let (status, _, _) = call(
-        Method::POST,
-        &format!("{base}/sandbox/clock"),
-        Some(json!({"advance": "6m"})),
-        &[],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    advance(&base, "6m").await;
     let (status, body) = person(&redeem, None, Some(json!({"code": code}))).await;
     assert_eq!((status, error_code(&body)), (StatusCode::GONE, "link_used"));
 

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
-use common::{call, create, service_with};
+use common::{advance, call, create, service_with};
 use inquiry_lifecycle_server::deliverer;
 use inquiry_lifecycle_wire::{
     verify, EventDocument, IncomingEvent, Resource, WebhookSecret, DEFAULT_TOLERANCE,
@@ -224,14 +224,7 @@ async fn h2_an_expiry_goes_out_when_the_clock_passes_the_deadline() {
     tokio::spawn(deliverer(app));
     let id = create(&base).await;
     receiver.wait_for("hook", 1).await;
-    let (status, _, _) = call(
-        Method::POST,
-        &format!("{base}/sandbox/clock"),
-        Some(json!({"advance": "25h"})),
-        &[],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    advance(&base, "25h").await;
     let delivered = receiver.wait_for("hook", 2).await;
     let expired = read(&delivered[1]);
     assert_eq!(expired.name.as_str(), "inquiry.expired");

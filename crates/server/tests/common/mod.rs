@@ -76,3 +76,15 @@ pub async fn create(base: &str) -> String {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body["data"]["id"].as_str().unwrap().to_owned()
 }
+
+/// Moves the service's test clock forward by `interval` (`"25h"`, `"6m"`, S5).
+pub async fn advance(base: &str, interval: &str) {
+    let (status, body, _) = call(
+        Method::POST,
+        &format!("{base}/sandbox/clock"),
+        Some(serde_json::json!({ "advance": interval })),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
