@@ -457,3 +457,61 @@ async fn sweep_rendering_commits_the_rendered_events() {
     let payloads: Vec<Option<&str>> = claimed.iter().map(|o| o.payload.as_deref()).collect();
     assert_eq!(payloads, [None, Some("inquiry.expired created->expired")]);
 }
+
+/// A change that renders its own events (`Change::rendered`) is saved as it rendered them,
+/// by `act` and by `act_rendering` alike: its documents win over the `Render` given.
+#[tokio::test]
+async fn a_change_that_renders_its_events_is_saved_as_rendered() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use inquiry_lifecycle::store::{act, act_rendering, Change, InquiryStore, Outgoing, Render};
+    use inquiry_lifecycle::{Event, Inquiry, Policy, SeededRandom};
+
+    struct Expired(Vec<Event>, Vec<Outgoing>);
+    impl Change for Expired {
+        fn events(&self) -> &[Event] {
+            &self.0
+        }
+        fn rendered(&self) -> Option<&[Outgoing]> {
+            Some(&self.1)
+        }
+    }
+    struct Never;
+    impl Render for Never {
+        fn render(&self, _: Option<&Inquiry>, _: &Inquiry, events: &[Event]) -> Vec<Outgoing> {
+            let never = |e: &Event| Outgoing::new(e.clone(), Some("from the Render".into()));
+            events.iter().map(never).collect()
+        }
+    }
+    let expire = |at| {
+        move |inquiry: &mut Inquiry| {
+            let events = inquiry.expire(at)?.into_vec();
+            let own = |e: &Event| Outgoing::new(e.clone(), Some(format!("own {}", e.name)));
+            let rendered = events.iter().map(own).collect();
+            Ok(Expired(events, rendered))
+        }
+    };
+    let store = MemoryStore::new();
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut random = SeededRandom::new(4);
+    for through_render in [false, true] {
+        let (inquiry, created) = Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
+        store.insert(&inquiry, &created).await.unwrap();
+        let acted = if through_render {
+            act_rendering(&store, inquiry.id(), 1, &Never, expire(t0)).await
+        } else {
+            act(&store, inquiry.id(), 1, expire(t0)).await
+        };
+        assert_eq!(acted.unwrap().outcome.0.len(), 1);
+        let claimed = store
+            .claim_outbox(t0, TimeDelta::seconds(30), 10)
+            .await
+            .unwrap();
+        let payloads: Vec<Option<&str>> = claimed.iter().map(|o| o.payload.as_deref()).collect();
+        assert_eq!(
+            payloads,
+            [None, Some("own inquiry.expired")],
+            "{through_render}"
+        );
+        store.ack_outbox(&claimed).await.unwrap();
+    }
+}

@@ -370,6 +370,15 @@ impl ActError {
 pub trait Change {
     /// The events the call yielded, in order; none for a no-op.
     fn events(&self) -> &[Event];
+
+    /// What the change rendered for its events itself, one [`Outgoing`] per event in
+    /// order, to be saved as it is: a change made of several calls renders each call from
+    /// the state that call started from, which no [`Render`] given the state before and
+    /// after the whole change can do. `None` (the default): the events are saved plain, or
+    /// as [`act_rendering`]'s `Render` makes them.
+    fn rendered(&self) -> Option<&[Outgoing]> {
+        None
+    }
 }
 
 impl Change for Events {
@@ -497,9 +506,10 @@ where
         if inquiry.revision() == expected {
             return Ok(Acted { outcome, inquiry });
         }
-        let saved = match render {
-            None => store.save(&inquiry, expected, outcome.events()).await,
-            Some(render) => {
+        let saved = match (outcome.rendered(), render) {
+            (Some(rendered), _) => store.save(&inquiry, expected, rendered).await,
+            (None, None) => store.save(&inquiry, expected, outcome.events()).await,
+            (None, Some(render)) => {
                 let rendered = render.render(before.as_ref(), &inquiry, outcome.events());
                 store.save(&inquiry, expected, &rendered).await
             }

@@ -367,9 +367,11 @@ const SIMULATED: [(&str, Action); 7] = [
     ("decline_inquiry", Action::Decline),
 ];
 
-/// What a run of simulated actions did: every event, and the last token handed out.
+/// What a run of simulated actions did: every event, each call's events rendered from the
+/// state that call started from (W6), and the last token handed out.
 struct Simulated {
     events: Vec<Event>,
+    rendered: Vec<Outgoing>,
     token: Option<SessionToken>,
 }
 
@@ -377,40 +379,9 @@ impl Change for Simulated {
     fn events(&self) -> &[Event] {
         &self.events
     }
-}
 
-/// The documents of a change made of several calls, rendered call by call as the change
-/// runs; handed to the store when the change is saved.
-#[derive(Default)]
-struct Rendered(std::sync::Mutex<Vec<Outgoing>>);
-
-impl Rendered {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Outgoing>> {
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Forgets what an attempt that met a concurrent change rendered.
-    fn clear(&self) {
-        self.lock().clear();
-    }
-
-    fn add(&self, documents: Vec<Outgoing>) {
-        self.lock().extend(documents);
-    }
-}
-
-impl Render for Rendered {
-    fn render(&self, before: Option<&Inquiry>, after: &Inquiry, events: &[Event]) -> Vec<Outgoing> {
-        let rendered = std::mem::take(&mut *self.lock());
-        let same = rendered.len() == events.len()
-            && rendered.iter().zip(events).all(|(o, e)| o.event == *e);
-        if same {
-            rendered
-        } else {
-            WireRender.render(before, after, events)
-        }
+    fn rendered(&self) -> Option<&[Outgoing]> {
+        Some(&self.rendered)
     }
 }
 
@@ -426,21 +397,19 @@ pub async fn simulate(
         let id = InquiryId::parse(&id)?;
         let actions = simulated_actions(&request.body)?;
         let now = app.clock.now();
-        // Several calls make one change; each call's events are rendered from the state
-        // that call started from (W6), as it runs.
-        let rendered = Rendered::default();
-        let acted = act_rendering(&*app.store, id, ATTEMPTS, &rendered, |inquiry| {
+        let acted = act_rendering(&*app.store, id, ATTEMPTS, &WireRender, |inquiry| {
             let mut random = app.random();
             let mut simulated = Simulated {
                 events: Vec::new(),
+                rendered: Vec::new(),
                 token: None,
             };
-            rendered.clear();
             for action in &actions {
                 let before = inquiry.clone();
                 // The first refusal is answered; `act` saves nothing then (all or none).
                 let outcome = inquiry.act(*action, now, &mut *random)?;
-                rendered.add(WireRender.render(Some(&before), inquiry, &outcome.events));
+                let rendered = WireRender.render(Some(&before), inquiry, &outcome.events);
+                simulated.rendered.extend(rendered);
                 simulated.events.extend(outcome.events);
                 if let Some((_, token)) = outcome.opened {
                     simulated.token = Some(token);
