@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use inquiry_lifecycle::store::{Outgoing, Render};
-use inquiry_lifecycle::{Event, EventId, Inquiry, InquiryId, RandomSource, SecureRandom};
+use inquiry_lifecycle::{Event, EventId, Inquiry, InquiryId, RandomSource};
 use inquiry_lifecycle_wire::{
     sign, EventDocument, IncomingEvent, Inflection, InquiryResource, Resource, SessionResource,
     WebhookSecret, SIGNATURE_HEADER,
@@ -103,7 +103,6 @@ pub struct Webhooks {
     /// retry from this process skips them (another process, or a restart, posts again:
     /// at least once).
     delivered: Mutex<HashMap<(InquiryId, u64), Vec<bool>>>,
-    random: Mutex<SecureRandom>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -151,8 +150,6 @@ impl Webhooks {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
-        let random = SecureRandom::from_os()
-            .map_err(|e| format!("no random source for webhook jitter: {e}"))?;
         Ok(Webhooks {
             endpoints,
             secrets,
@@ -160,7 +157,6 @@ impl Webhooks {
             max_attempts,
             backoff,
             delivered: Mutex::default(),
-            random: Mutex::new(random),
         })
     }
 
@@ -171,18 +167,15 @@ impl Webhooks {
     }
 
     /// The wait before the next attempt after `made` failed ones: `backoff · 2^(made−1)`,
-    /// at most an hour, times a random factor in [0.5, 1) so that receivers that failed
-    /// together are not retried together.
-    fn backoff_after(&self, made: u32) -> Duration {
+    /// at most an hour, times a random factor in [0.5, 1) drawn from `random`, so that
+    /// receivers that failed together are not retried together.
+    fn backoff_after(&self, made: u32, random: &mut dyn RandomSource) -> Duration {
         let doubled = self
             .backoff
             .saturating_mul(1u32 << made.saturating_sub(1).min(20));
         let full = doubled.min(MAX_BACKOFF);
         let mut byte = [0u8; 1];
-        self.random
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .fill_bytes(&mut byte);
+        random.fill_bytes(&mut byte);
         full.mul_f64(0.5 + f64::from(byte[0]) / 512.0)
     }
 
@@ -190,16 +183,15 @@ impl Webhooks {
     /// 2xx yet.
     async fn attempt(&self, outgoing: &Outgoing, body: &Body, now: DateTime<Utc>) -> Attempt {
         let key = (outgoing.event.inquiry_id, outgoing.event.sequence);
-        let done = self
+        let mut answered = self
             .delivered()
             .get(&key)
             .cloned()
             .unwrap_or_else(|| vec![false; self.endpoints.len()]);
         let made = outgoing.attempts.saturating_add(1);
         let first = outgoing.first_attempted_at.unwrap_or(now);
-        let mut answered = done.clone();
         for (index, endpoint) in self.endpoints.iter().enumerate() {
-            if done[index] {
+            if answered[index] {
                 continue;
             }
             let body = body.for_endpoint(endpoint).into_owned();
@@ -270,23 +262,20 @@ async fn body_of(app: &App, outgoing: &Outgoing) -> Option<Body> {
         .iter()
         .any(|endpoint| endpoint.inflection != Inflection::Kebab);
     if let Some(payload) = &outgoing.payload {
+        let kebab = payload.clone();
         if !other_inflections {
             return Some(Body {
-                kebab: payload.clone(),
+                kebab,
                 document: None,
             });
         }
-        match EventDocument::from_json(payload) {
-            Ok(IncomingEvent::Known(document)) => {
-                return Some(Body {
-                    kebab: payload.clone(),
-                    document: Some(document),
-                })
-            }
-            Ok(IncomingEvent::Unknown { .. }) | Err(_) => {
-                tracing::error!(event = %outgoing.event.id(), "a stored webhook payload does not read back");
-            }
+        if let Ok(IncomingEvent::Known(document)) = EventDocument::from_json(payload) {
+            return Some(Body {
+                kebab,
+                document: Some(document),
+            });
         }
+        tracing::error!(event = %outgoing.event.id(), "a stored webhook payload does not read back");
     }
     let event = &outgoing.event;
     let inquiry = app.store.load_boxed(event.inquiry_id).await.ok()??;
@@ -348,7 +337,7 @@ async fn deliver(app: &App, outgoing: Outgoing) {
         Attempt::Failed => {
             let made = outgoing.attempts.saturating_add(1);
             let retry_at = (made < webhooks.max_attempts).then(|| {
-                let wait = webhooks.backoff_after(made);
+                let wait = webhooks.backoff_after(made, &mut *app.random());
                 now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX)
             });
             if retry_at.is_none() {
