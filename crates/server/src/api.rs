@@ -19,7 +19,7 @@ use inquiry_lifecycle_wire::{
 };
 use serde_json::Value;
 
-use crate::error::{json_response, ApiError};
+use crate::error::{json_response, ok_json, ApiError};
 use crate::idempotency::{Replay, Stored};
 use crate::webhooks::{self, WireRender};
 use crate::App;
@@ -317,13 +317,11 @@ pub async fn sessions(
         let inquiry = app.load(InquiryId::parse(&id)?).await?;
         Ok::<_, ApiError>(SessionResource::list_at(&inquiry, app.clock.now()))
     };
-    match work.await {
-        Ok(sessions) => json_response(
-            200,
-            SessionsDocument::new(sessions).to_json(request.inflection),
-        ),
-        Err(error) => error.respond(request.inflection),
-    }
+    let document = work.await.map(SessionsDocument::new);
+    ok_json(
+        document.map(|d| d.to_json(request.inflection)),
+        request.inflection,
+    )
 }
 
 /// The actions an endpoint of its own applies (`POST …/{id}/<action>`, `DELETE …/{id}`).
@@ -496,14 +494,13 @@ pub async fn sandbox_clock(State(app): State<Arc<App>>, body: Bytes) -> Response
         app.sweep(now).await;
         Ok(now)
     };
-    match work.await {
-        Ok(now) => json_response(
-            200,
-            serde_json::json!({ "now": now.to_rfc3339_opts(SecondsFormat::Millis, true) })
-                .to_string(),
-        ),
-        Err(error) => error.respond(Inflection::Kebab),
-    }
+    let now = work
+        .await
+        .map(|now| now.to_rfc3339_opts(SecondsFormat::Millis, true));
+    ok_json(
+        now.map(|now| serde_json::json!({ "now": now }).to_string()),
+        Inflection::Kebab,
+    )
 }
 
 /// The answer to any path the service does not serve.
@@ -527,16 +524,15 @@ const PARKED_PAGE: usize = 1000;
 /// `GET /api/v1/webhooks/parked` → 200 `{"data": [<webhook-delivery>…]}`: events whose
 /// last delivery attempt failed (H2), oldest first.
 pub async fn parked(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
-    match app.store.parked_outbox_boxed(PARKED_PAGE).await {
-        Ok(parked) => {
-            let data: Vec<Value> = parked
-                .iter()
-                .map(|outgoing| webhooks::parked_json(outgoing, request.inflection))
-                .collect();
-            json_response(200, serde_json::json!({ "data": data }).to_string())
-        }
-        Err(error) => ApiError::from(error).respond(request.inflection),
-    }
+    let listed = app.store.parked_outbox_boxed(PARKED_PAGE).await;
+    let body = listed.map_err(ApiError::from).map(|parked| {
+        let data: Vec<Value> = parked
+            .iter()
+            .map(|outgoing| webhooks::parked_json(outgoing, request.inflection))
+            .collect();
+        serde_json::json!({ "data": data }).to_string()
+    });
+    ok_json(body, request.inflection)
 }
 
 /// `POST /api/v1/webhooks/parked/redrive` → 200 `{"meta": {"redriven": n}}`: every parked
@@ -547,13 +543,10 @@ pub async fn redrive_all(State(app): State<Arc<App>>, request: ApiRequest) -> Re
         app.store.redrive_outbox_boxed(&parked).await?;
         Ok::<_, ApiError>(parked.len())
     };
-    match work.await {
-        Ok(count) => {
-            let meta = serde_json::json!({ "redriven": count });
-            json_response(200, serde_json::json!({ "meta": meta }).to_string())
-        }
-        Err(error) => error.respond(request.inflection),
-    }
+    let body = work
+        .await
+        .map(|count| serde_json::json!({ "meta": { "redriven": count } }).to_string());
+    ok_json(body, request.inflection)
 }
 
 /// `POST /api/v1/webhooks/parked/{event_id}/redrive` → 200 `{"data": <webhook-delivery>}`
@@ -573,8 +566,8 @@ pub async fn redrive_one(
             .await?;
         Ok::<_, ApiError>(webhooks::parked_json(outgoing, request.inflection))
     };
-    match work.await {
-        Ok(delivery) => json_response(200, serde_json::json!({ "data": delivery }).to_string()),
-        Err(error) => error.respond(request.inflection),
-    }
+    let body = work
+        .await
+        .map(|delivery| serde_json::json!({ "data": delivery }).to_string());
+    ok_json(body, request.inflection)
 }

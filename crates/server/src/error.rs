@@ -126,6 +126,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// 200 with this JSON body, or the refusal's error document with its keys in
+/// `inflection`: how every endpoint that answers no inquiry document ends.
+pub fn ok_json(outcome: Result<String, ApiError>, inflection: Inflection) -> Response {
+    match outcome {
+        Ok(body) => json_response(200, body),
+        Err(error) => error.respond(inflection),
+    }
+}
+
 /// A JSON response with this status and body.
 pub fn json_response(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

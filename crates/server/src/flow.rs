@@ -15,7 +15,7 @@ use inquiry_lifecycle_wire::{Inflection, InquiryDocument, InquiryResource};
 use serde_json::Value;
 
 use crate::api::ATTEMPTS;
-use crate::error::{json_response, ApiError};
+use crate::error::{ok_json, ApiError};
 use crate::webhooks::WireRender;
 use crate::App;
 
@@ -100,10 +100,11 @@ pub async fn access(
             now,
         )))
     };
-    match work.await {
-        Ok(document) => json_response(200, document.to_json(Inflection::Kebab)),
-        Err(error) => error.respond(Inflection::Kebab),
-    }
+    let document = work.await;
+    ok_json(
+        document.map(|d| d.to_json(Inflection::Kebab)),
+        Inflection::Kebab,
+    )
 }
 
 /// `POST /flow/inquiries/{id}/redeem` with `{"code": "…"}`: 200
@@ -129,12 +130,9 @@ pub async fn redeem(State(app): State<Arc<App>>, Path(id): Path<String>, body: B
         .await?;
         Ok::<_, ApiError>(acted.outcome.token)
     };
-    match work.await {
-        Ok(token) => json_response(
-            200,
-            serde_json::json!({ "meta": { "session-token": token.expose_secret().as_str() } })
-                .to_string(),
-        ),
-        Err(error) => error.respond(Inflection::Kebab),
-    }
+    let body = work.await.map(|token| {
+        let token = token.expose_secret();
+        serde_json::json!({ "meta": { "session-token": token.as_str() } }).to_string()
+    });
+    ok_json(body, Inflection::Kebab)
 }
