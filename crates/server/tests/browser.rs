@@ -14,7 +14,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{advance, call, create, service};
+use common::{advance, answers, call, create, free_port, service};
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use reqwest::{Method, StatusCode};
@@ -29,11 +29,7 @@ struct Driver {
 impl Driver {
     async fn start() -> Driver {
         let program = std::env::var("INQUIRY_CHROMEDRIVER").unwrap_or("chromedriver".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new(&program)
             .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
             .stdout(Stdio::null())
@@ -44,13 +40,12 @@ impl Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
-        for _ in 0..100 {
-            if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
-                return driver;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{program} did not answer on {} within 10 s", driver.url);
+        assert!(
+            answers(&format!("{}/status", driver.url)).await,
+            "{program} did not answer on {} within 10 s",
+            driver.url
+        );
+        driver
     }
 }
 

@@ -9,9 +9,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use common::{call, create, service, KEY};
+use common::{answers, call, create, free_port, service, KEY};
 use inquiry_lifecycle::SessionToken;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
@@ -101,12 +100,7 @@ async fn the_readmes_curl_session_runs_against_the_binary_as_the_readme_starts_i
     let session = readme_session();
     assert!(session.contains("http://127.0.0.1:8080"), "{session}");
     // The README's third command, on a free port instead of 8080.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{}", free_port());
     let mut server = Command::new(env!("CARGO_BIN_EXE_inquiry-server"))
         .args(["--api-key", "test_key", "--test-clock", "--listen", &listen])
         .stdout(Stdio::null())
@@ -114,14 +108,7 @@ async fn the_readmes_curl_session_runs_against_the_binary_as_the_readme_starts_i
         .spawn()
         .unwrap();
     let base = format!("http://{listen}");
-    let mut up = false;
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}/verify")).await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let up = answers(&format!("{base}/verify")).await;
     assert!(up, "inquiry-server did not answer on {base}");
 
     let script = format!(

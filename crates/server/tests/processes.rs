@@ -23,6 +23,10 @@ use inquiry_lifecycle_wire::{EventDocument, IncomingEvent, Resource};
 use reqwest::Client;
 use serde_json::Value;
 
+mod common;
+
+use common::{answers, free_port};
+
 const KEY: &str = "two_processes_key";
 
 /// A service process, stopped when dropped.
@@ -33,14 +37,6 @@ impl Drop for Process {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start(database: &str, hooks: &str) -> (Process, String) {
@@ -61,13 +57,11 @@ async fn start(database: &str, hooks: &str) -> (Process, String) {
         .unwrap();
     let process = Process(child);
     let base = format!("http://{listen}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/verify")).await.is_ok() {
-            return (process, base);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("inquiry-server did not start on {base}");
+    assert!(
+        answers(&format!("{base}/verify")).await,
+        "inquiry-server did not start on {base}"
+    );
+    (process, base)
 }
 
 /// A database of its own for this test, empty.

@@ -88,3 +88,23 @@ pub async fn advance(base: &str, interval: &str) {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+/// A loopback port nobody listens on now, for a process the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits (at most 10 s) until `url` answers anything; whether it did.
+pub async fn answers(url: &str) -> bool {
+    for _ in 0..100 {
+        if reqwest::get(url).await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
