@@ -559,7 +559,9 @@ pub async fn redrive_one(
     let work = async {
         let id = EventId::parse(&event_id)?;
         let parked = app.store.parked_outbox_boxed(PARKED_PAGE).await?;
-        let outgoing = webhooks::find_parked(&parked, id)
+        let outgoing = parked
+            .iter()
+            .find(|outgoing| outgoing.event.id() == id)
             .ok_or_else(|| ApiError::not_found(format!("no parked event {id}")))?;
         app.store
             .redrive_outbox_boxed(std::slice::from_ref(outgoing))

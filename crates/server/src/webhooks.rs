@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use inquiry_lifecycle::store::{Outgoing, Render};
-use inquiry_lifecycle::{Event, EventId, Inquiry, InquiryId, RandomSource};
+use inquiry_lifecycle::{Event, Inquiry, InquiryId, RandomSource};
 use inquiry_lifecycle_wire::{
     sign, EventDocument, IncomingEvent, Inflection, InquiryResource, Resource, SessionResource,
     WebhookSecret, SIGNATURE_HEADER,
@@ -384,9 +384,4 @@ pub fn parked_json(outgoing: &Outgoing, inflection: Inflection) -> serde_json::V
         "id": event.id().to_string(),
         "attributes": attributes,
     })
-}
-
-/// The event with this id among `parked`.
-pub fn find_parked(parked: &[Outgoing], id: EventId) -> Option<&Outgoing> {
-    parked.iter().find(|outgoing| outgoing.event.id() == id)
 }
