@@ -110,9 +110,7 @@ pub trait DynStore: Send + Sync {
 
 /// The events as the one type an object-safe method takes.
 fn owned<E: Outbound>(events: &[E]) -> Vec<Outgoing> {
-    let outgoing =
-        |event: &E| Outgoing::new(event.event().clone(), event.payload().map(str::to_owned));
-    events.iter().map(outgoing).collect()
+    events.iter().map(Outbound::to_outgoing).collect()
 }
 
 impl<S: InquiryStore> DynStore for S {

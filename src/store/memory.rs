@@ -161,13 +161,9 @@ impl Write {
             inquiry: Arc::new(inquiry.clone()),
             due: inquiry.next_due(),
         };
-        let events = events.iter().map(|event| {
-            let payload = event.payload().map(str::to_owned);
-            Outgoing::new(event.event().clone(), payload)
-        });
         Write {
             stored,
-            events: events.collect(),
+            events: events.iter().map(Outbound::to_outgoing).collect(),
         }
     }
 }

@@ -127,6 +127,11 @@ pub trait Outbound: Sync {
     fn event(&self) -> &Event;
     /// What the service rendered for it, if anything.
     fn payload(&self) -> Option<&str>;
+
+    /// Both, owned, as a store keeps them.
+    fn to_outgoing(&self) -> Outgoing {
+        Outgoing::new(self.event().clone(), self.payload().map(str::to_owned))
+    }
 }
 
 impl Outbound for Event {
