@@ -333,6 +333,47 @@ pub fn decide(status: Status, redacted: bool, action: Action) -> Result<Verdict,
     Err(refusal(status, action))
 }
 
+/// Whether the rule book can take an inquiry from `from` (its status, redacted or not) to
+/// `to` in any number of accepted actions, none included: the transitive closure of
+/// [`TRANSITIONS`] (a mirror's M4 check: skipped events are fine, reachability is not one
+/// step). Decisions are final and redaction freezes, so nothing but itself is reachable
+/// from `approved`, `declined` or a redacted inquiry, and redaction is never undone.
+///
+/// ```
+/// use inquiry_lifecycle::rules::reachable;
+/// use inquiry_lifecycle::Status;
+///
+/// assert!(reachable((Status::Created, false), (Status::Approved, false)));
+/// assert!(reachable((Status::Expired, false), (Status::Pending, false))); // T7
+/// assert!(reachable((Status::Pending, false), (Status::Pending, true))); // T11
+/// assert!(!reachable((Status::Approved, false), (Status::Pending, false)));
+/// assert!(!reachable((Status::Completed, true), (Status::Approved, true)));
+/// ```
+pub fn reachable(from: (Status, bool), to: (Status, bool)) -> bool {
+    // At most 16 states: a depth-first search over the table, no allocation beyond it.
+    let mut seen = [[false; 2]; Status::ALL.len()];
+    let mut stack = vec![from];
+    while let Some((status, redacted)) = stack.pop() {
+        if (status, redacted) == to {
+            return true;
+        }
+        let seen = &mut seen[status as usize][usize::from(redacted)];
+        if std::mem::replace(seen, true) || redacted {
+            continue;
+        }
+        for rule in TRANSITIONS
+            .iter()
+            .filter(|rule| rule.from.contains(&status))
+        {
+            stack.push(match rule.to {
+                Target::Status(next) => (next, false),
+                Target::Unchanged => (status, rule.action == Action::Redact),
+            });
+        }
+    }
+    false
+}
+
 /// The refusal for a pair that is neither in the table nor a repeat, by precedence.
 fn refusal(status: Status, action: Action) -> Error {
     let expired_blocks = matches!(

@@ -224,6 +224,28 @@ proptest! {
         prop_assert_eq!(strip(plain.inquiry()), strip(ticked.inquiry()));
     }
 
+    /// M4's reachability is sound: every state a history passes through (status,
+    /// redacted) is reachable from every earlier one, so a mirror never marks a true
+    /// history for reconciling.
+    #[test]
+    fn every_later_state_of_a_history_is_reachable_from_every_earlier_one(
+        timeline in strategies::timeline(1..40),
+    ) {
+        let mut player = Player::new(&timeline.policy, timeline.seed, timeline.start).unwrap();
+        let state = |inquiry: &Inquiry| (inquiry.recorded_status(), inquiry.is_redacted());
+        let mut states = vec![state(player.inquiry())];
+        for (step, now) in timeline.steps.iter().zip(timeline.times()) {
+            if player.step(step.step, now).is_ok() {
+                states.push(state(player.inquiry()));
+            }
+        }
+        for (i, earlier) in states.iter().enumerate() {
+            for later in &states[i..] {
+                prop_assert!(rules::reachable(*earlier, *later), "{:?} → {:?}", earlier, later);
+            }
+        }
+    }
+
     /// Whatever happened, the status as seen at any later time is what applying what is
     /// due at that time makes it, and so are the deadline and the live sessions.
     #[test]

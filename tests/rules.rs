@@ -1330,3 +1330,71 @@ fn every_access_refusal_cites_its_rules_and_the_access_tables_row_or_column() {
         );
     }
 }
+
+// ----- reachability (a mirror's M4 check) ---------------------------------------------------
+
+/// `rules::reachable` against the table written out by hand from T2–T11: what each status
+/// can become, none of which a redacted inquiry can (redaction freezes, T11), while any
+/// of them can be redacted on the way.
+#[test]
+fn m4_reachable_is_the_closure_of_the_transition_table() {
+    use inquiry_lifecycle::rules::reachable;
+    use Status::*;
+    let expected: [(Status, &[Status]); 8] = [
+        (Created, &Status::ALL),
+        (
+            Pending,
+            &[
+                Pending,
+                Expired,
+                Completed,
+                Failed,
+                NeedsReview,
+                Approved,
+                Declined,
+            ],
+        ),
+        (
+            Expired,
+            &[
+                Expired,
+                Pending,
+                Completed,
+                Failed,
+                NeedsReview,
+                Approved,
+                Declined,
+            ],
+        ),
+        (Completed, &[Completed, NeedsReview, Approved, Declined]),
+        (Failed, &[Failed, NeedsReview, Approved, Declined]),
+        (NeedsReview, &[NeedsReview, Approved, Declined]),
+        (Approved, &[Approved]),
+        (Declined, &[Declined]),
+    ];
+    for (from, to) in expected {
+        for status in Status::ALL {
+            let plain = to.contains(&status);
+            assert_eq!(
+                reachable((from, false), (status, false)),
+                plain,
+                "{from} → {status}"
+            );
+            assert_eq!(
+                reachable((from, false), (status, true)),
+                plain,
+                "{from} → redacted {status}"
+            );
+            assert!(
+                !reachable((from, true), (status, false)),
+                "redacted {from} → {status}"
+            );
+            let frozen = status == from;
+            assert_eq!(
+                reachable((from, true), (status, true)),
+                frozen,
+                "redacted {from} → redacted {status}"
+            );
+        }
+    }
+}
