@@ -87,11 +87,14 @@ impl Mirror {
                 event: key.event,
             }),
             last_event: self.last_event,
-            needs_reconcile: self.unreachable.as_ref().map(|unreachable| UnreachableRecord {
-                event: unreachable.event,
-                mirrored: state(unreachable.mirrored),
-                arrived: state(unreachable.arrived),
-            }),
+            needs_reconcile: self
+                .unreachable
+                .as_ref()
+                .map(|unreachable| UnreachableRecord {
+                    event: unreachable.event,
+                    mirrored: state(unreachable.mirrored),
+                    arrived: state(unreachable.arrived),
+                }),
             history: self
                 .history
                 .iter()
@@ -111,9 +114,8 @@ impl Mirror {
     /// inquiry, a history longer than [`MAX_HISTORY`](crate::MAX_HISTORY), an unknown event
     /// name or answer) is `invalid_input` saying what is wrong.
     pub fn from_json(text: &str) -> Result<Mirror, Error> {
-        let record: Record = serde_json::from_str(text).map_err(|error| {
-            Error::invalid_input(format!("not a mirror record: {error}"))
-        })?;
+        let record: Record = serde_json::from_str(text)
+            .map_err(|error| Error::invalid_input(format!("not a mirror record: {error}")))?;
         if record.format != FORMAT {
             return Err(Error::invalid_input(format!(
                 "mirror record format {} is not one this version reads ({FORMAT})",

@@ -28,7 +28,8 @@ pub trait MirrorStore: Send + Sync {
 
     /// Stores a new mirror; refuses an inquiry whose mirror is stored already
     /// ([`StoreError::Duplicate`]).
-    fn insert_mirror(&self, mirror: &Mirror) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn insert_mirror(&self, mirror: &Mirror)
+        -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Replaces the stored mirror if its revision is still `expected`; otherwise writes
     /// nothing and answers [`StoreError::Conflict`].

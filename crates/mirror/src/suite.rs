@@ -62,26 +62,44 @@ const SECRET: &str = "wbhsec_suite";
 /// The event documents of one inquiry's history: created, started, resumed a few times,
 /// completed, approved, redacted (with their session events), in sequence order.
 pub fn history(seed: u64) -> Result<Vec<EventDocument>, SuiteFailure> {
-    let broken = |error: inquiry_lifecycle::Error| SuiteFailure(format!("the suite's history: {error}"));
+    let broken =
+        |error: inquiry_lifecycle::Error| SuiteFailure(format!("the suite's history: {error}"));
     let mut random = SeededRandom::new(seed);
     let at = |minutes: i64| t0() + TimeDelta::minutes(minutes);
-    let (mut inquiry, created) = Inquiry::create(&Policy::default(), at(0), &mut random).map_err(broken)?;
+    let (mut inquiry, created) =
+        Inquiry::create(&Policy::default(), at(0), &mut random).map_err(broken)?;
     let mut documents = EventDocument::for_change(None, &inquiry, &created).map_err(broken)?;
     let mut step = |inquiry: &mut Inquiry,
-                    operation: &mut dyn FnMut(&mut Inquiry) -> Result<Vec<inquiry_lifecycle::Event>, inquiry_lifecycle::Error>|
+                    operation: &mut dyn FnMut(
+        &mut Inquiry,
+    ) -> Result<
+        Vec<inquiry_lifecycle::Event>,
+        inquiry_lifecycle::Error,
+    >|
      -> Result<(), SuiteFailure> {
         let before = inquiry.clone();
         let events = operation(inquiry).map_err(broken)?;
-        documents.extend(EventDocument::for_change(Some(&before), inquiry, &events).map_err(broken)?);
+        documents
+            .extend(EventDocument::for_change(Some(&before), inquiry, &events).map_err(broken)?);
         Ok(())
     };
-    step(&mut inquiry, &mut |inquiry| Ok(inquiry.start(at(1), &mut random)?.events.into_vec()))?;
+    step(&mut inquiry, &mut |inquiry| {
+        Ok(inquiry.start(at(1), &mut random)?.events.into_vec())
+    })?;
     for minutes in [2, 3, 4] {
-        step(&mut inquiry, &mut |inquiry| Ok(inquiry.resume(at(minutes), &mut random)?.events.into_vec()))?;
+        step(&mut inquiry, &mut |inquiry| {
+            Ok(inquiry.resume(at(minutes), &mut random)?.events.into_vec())
+        })?;
     }
-    step(&mut inquiry, &mut |inquiry| Ok(inquiry.complete(at(5))?.into_vec()))?;
-    step(&mut inquiry, &mut |inquiry| Ok(inquiry.approve(at(6))?.into_vec()))?;
-    step(&mut inquiry, &mut |inquiry| Ok(inquiry.redact(at(7))?.into_vec()))?;
+    step(&mut inquiry, &mut |inquiry| {
+        Ok(inquiry.complete(at(5))?.into_vec())
+    })?;
+    step(&mut inquiry, &mut |inquiry| {
+        Ok(inquiry.approve(at(6))?.into_vec())
+    })?;
+    step(&mut inquiry, &mut |inquiry| {
+        Ok(inquiry.redact(at(7))?.into_vec())
+    })?;
     Ok(documents)
 }
 
@@ -106,12 +124,16 @@ fn sample(seed: u64) -> Result<Mirror, SuiteFailure> {
         let _answer = mirror.apply(document);
     }
     // A forged `pending` a day after the redaction marks it (M4).
-    let pending = documents.iter().find_map(|document| match &document.payload {
-        Resource::Inquiry(resource) if resource.status == inquiry_lifecycle::Status::Pending => {
-            Some(resource.clone())
-        }
-        _ => None,
-    });
+    let pending = documents
+        .iter()
+        .find_map(|document| match &document.payload {
+            Resource::Inquiry(resource)
+                if resource.status == inquiry_lifecycle::Status::Pending =>
+            {
+                Some(resource.clone())
+            }
+            _ => None,
+        });
     if let Some(resource) = pending {
         let mut forged = documents[0].clone();
         forged.id = inquiry_lifecycle::EventId::of(inquiry, 999);
@@ -127,17 +149,30 @@ fn sample(seed: u64) -> Result<Mirror, SuiteFailure> {
 /// [`StoreError::Duplicate`]; a mirror never stored loads as `None`.
 pub async fn insert_and_load<S: MirrorStore>(store: &S) -> Result<(), SuiteFailure> {
     let mirror = sample(1)?;
-    ensure!(mirror.needs_reconcile().is_some(), "the sample mirror should be marked");
+    ensure!(
+        mirror.needs_reconcile().is_some(),
+        "the sample mirror should be marked"
+    );
     store.insert_mirror(&mirror).await.map_err(backend)?;
     let loaded = store.load_mirror(mirror.inquiry()).await.map_err(backend)?;
-    ensure!(loaded.as_ref() == Some(&mirror), "loaded {loaded:?}, inserted {mirror:?}");
+    ensure!(
+        loaded.as_ref() == Some(&mirror),
+        "loaded {loaded:?}, inserted {mirror:?}"
+    );
     match store.insert_mirror(&mirror).await {
         Err(StoreError::Duplicate(id)) if id == mirror.inquiry() => {}
-        other => return Err(SuiteFailure(format!("a second insert answered {other:?}, not Duplicate"))),
+        other => {
+            return Err(SuiteFailure(format!(
+                "a second insert answered {other:?}, not Duplicate"
+            )))
+        }
     }
     let missing = sample(2)?.inquiry();
     let loaded = store.load_mirror(missing).await.map_err(backend)?;
-    ensure!(loaded.is_none(), "a mirror never stored loaded as {loaded:?}");
+    ensure!(
+        loaded.is_none(),
+        "a mirror never stored loaded as {loaded:?}"
+    );
     Ok(())
 }
 
@@ -151,19 +186,39 @@ pub async fn compare_and_swap<S: MirrorStore>(store: &S) -> Result<(), SuiteFail
     let stored = mirror.clone();
     let _answer = mirror.apply(&documents[1]);
     match store.save_mirror(&mirror, stored.revision() + 1).await {
-        Err(StoreError::Conflict { expected, stored: Some(revision), .. })
-            if expected == stored.revision() + 1 && revision == stored.revision() => {}
-        other => return Err(SuiteFailure(format!("a save on a wrong revision answered {other:?}"))),
+        Err(StoreError::Conflict {
+            expected,
+            stored: Some(revision),
+            ..
+        }) if expected == stored.revision() + 1 && revision == stored.revision() => {}
+        other => {
+            return Err(SuiteFailure(format!(
+                "a save on a wrong revision answered {other:?}"
+            )))
+        }
     }
     let loaded = store.load_mirror(mirror.inquiry()).await.map_err(backend)?;
-    ensure!(loaded.as_ref() == Some(&stored), "a refused save wrote {loaded:?}");
-    store.save_mirror(&mirror, stored.revision()).await.map_err(backend)?;
+    ensure!(
+        loaded.as_ref() == Some(&stored),
+        "a refused save wrote {loaded:?}"
+    );
+    store
+        .save_mirror(&mirror, stored.revision())
+        .await
+        .map_err(backend)?;
     let loaded = store.load_mirror(mirror.inquiry()).await.map_err(backend)?;
-    ensure!(loaded.as_ref() == Some(&mirror), "a save on the stored revision left {loaded:?}");
+    ensure!(
+        loaded.as_ref() == Some(&mirror),
+        "a save on the stored revision left {loaded:?}"
+    );
     let never = Mirror::new(crate::inquiry_of(&history(4)?[0]));
     match store.save_mirror(&never, 0).await {
         Err(StoreError::Conflict { stored: None, .. }) => {}
-        other => return Err(SuiteFailure(format!("saving a mirror never stored answered {other:?}"))),
+        other => {
+            return Err(SuiteFailure(format!(
+                "saving a mirror never stored answered {other:?}"
+            )))
+        }
     }
     Ok(())
 }
@@ -180,7 +235,8 @@ pub async fn listing<S: MirrorStore>(store: &S) -> Result<(), SuiteFailure> {
     ids.sort();
     let mut paged = Vec::new();
     let mut after = None;
-    loop {
+    // Bounded, so that a store whose pages never end fails instead of looping.
+    for _ in 0..=ids.len() {
         let page = store.list_mirrors(after, 3).await.map_err(backend)?;
         ensure!(page.len() <= 3, "a page of at most 3 held {}", page.len());
         let Some(last) = page.last() else { break };
@@ -222,7 +278,10 @@ pub async fn concurrent_receivers<S: MirrorStore + 'static>(
             for i in 0..2 * count {
                 let body = &bodies[(receiver * 5 + i * (2 * receiver + 1)) % count];
                 let header = sign(&secrets, t0().timestamp(), body.as_bytes());
-                let delivery = Delivery { body: body.as_bytes(), signature: Some(&header) };
+                let delivery = Delivery {
+                    body: body.as_bytes(),
+                    signature: Some(&header),
+                };
                 answers.push(receive(&*store, &delivery, &verifier, t0(), 64).await);
             }
             answers
@@ -230,10 +289,15 @@ pub async fn concurrent_receivers<S: MirrorStore + 'static>(
     }
     let mut changed = 0;
     for task in tasks {
-        let answers = task.await.map_err(|error| SuiteFailure(format!("a receiver panicked: {error}")))?;
+        let answers = task
+            .await
+            .map_err(|error| SuiteFailure(format!("a receiver panicked: {error}")))?;
         for answer in answers {
             let answer = answer.map_err(backend)?;
-            ensure!(!matches!(answer, Answer::Refused(_) | Answer::NeedsReconcile(_)), "a true history answered {answer:?}");
+            ensure!(
+                !matches!(answer, Answer::Refused(_) | Answer::NeedsReconcile(_)),
+                "a true history answered {answer:?}"
+            );
             changed += u64::from(answer.changed());
         }
     }
@@ -246,8 +310,17 @@ pub async fn concurrent_receivers<S: MirrorStore + 'static>(
     seen.sort();
     let mut expected: Vec<_> = documents.iter().map(|document| document.id).collect();
     expected.sort();
-    ensure!(seen == expected, "the history holds {} events, {} were delivered (each must be there once)", seen.len(), expected.len());
-    ensure!(mirror.revision() == changed, "revision {} after {changed} changing answers: an update was lost", mirror.revision());
+    ensure!(
+        seen == expected,
+        "the history holds {} events, {} were delivered (each must be there once)",
+        seen.len(),
+        expected.len()
+    );
+    ensure!(
+        mirror.revision() == changed,
+        "revision {} after {changed} changing answers: an update was lost",
+        mirror.revision()
+    );
     let newest = documents
         .iter()
         .rev()
@@ -255,6 +328,10 @@ pub async fn concurrent_receivers<S: MirrorStore + 'static>(
             Resource::Inquiry(resource) => Some(resource),
             Resource::Session(_) => None,
         });
-    ensure!(mirror.state() == newest, "the state is {:?}, the newest event's payload {newest:?}", mirror.state());
+    ensure!(
+        mirror.state() == newest,
+        "the state is {:?}, the newest event's payload {newest:?}",
+        mirror.state()
+    );
     Ok(())
 }
