@@ -33,16 +33,20 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, Recycli
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
+#[cfg(feature = "mirror")]
+mod mirror;
+
 use inquiry_lifecycle::store::{InquiryStore, Outbound, Outgoing, StoreError};
 use inquiry_lifecycle::{Error, Inquiry, InquiryId};
 
 /// The schema's migrations, in the order [`PostgresStore::migrate`] applies them; each is
 /// idempotent.
-pub const MIGRATIONS: [&str; 4] = [
+pub const MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/0001_inquiries.sql"),
     include_str!("../migrations/0002_outbox_leases.sql"),
     include_str!("../migrations/0003_records_as_text.sql"),
     include_str!("../migrations/0004_outbox_delivery.sql"),
+    include_str!("../migrations/0005_mirrors.sql"),
 ];
 
 /// How long a claim by [`claim_due`](InquiryStore::claim_due) keeps other workers off an
