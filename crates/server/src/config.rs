@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 
+use crate::hostile::Hostility;
 use crate::webhooks::{Endpoint, DEFAULT_MAX_ATTEMPTS};
 
 /// The inquiry lifecycle as an HTTP service: the seed's API (`/api/v1/inquiries/…`), in
@@ -77,6 +78,15 @@ pub struct Config {
     /// an hour), with jitter.
     #[arg(long, env = "INQUIRY_WEBHOOK_BACKOFF_MS", default_value_t = 1000)]
     pub webhook_backoff_ms: u64,
+
+    /// Test option: deliver webhooks as badly as a provider may (at least once, in no
+    /// order), to test a receiver: `duplicate=P` posts a delivered event again later,
+    /// `drop=P` skips an event's first attempt (it is redelivered after the backoff, behind
+    /// later events), `delay-ms=N` waits up to N ms before each post, so that concurrent
+    /// posts arrive in any order. E.g. `duplicate=0.3,drop=0.2,delay-ms=50`. Never in
+    /// production.
+    #[arg(long, env = "INQUIRY_TEST_HOSTILE_DELIVERY", value_name = "SPEC")]
+    pub test_hostile_delivery: Option<Hostility>,
 }
 
 impl Config {

@@ -20,6 +20,7 @@ mod clock;
 mod config;
 mod error;
 mod flow;
+mod hostile;
 mod idempotency;
 mod webhooks;
 
@@ -39,6 +40,7 @@ use subtle::ConstantTimeEq;
 pub use clock::Clock;
 pub use config::Config;
 pub use error::ApiError;
+pub use hostile::Hostility;
 pub use webhooks::{deliver_once, deliverer, Endpoint, Webhooks, WireRender};
 
 use api::ApiRequest;
@@ -92,7 +94,8 @@ impl App {
                     .collect(),
                 config.webhook_max_attempts,
                 Duration::from_millis(config.webhook_backoff_ms),
-            )?,
+            )?
+            .with_hostility(config.test_hostile_delivery),
         })
     }
 

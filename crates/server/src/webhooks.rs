@@ -18,6 +18,7 @@ use inquiry_lifecycle_wire::{
 };
 
 use crate::clock::wall_clock;
+use crate::hostile::{Hostility, Plan};
 use crate::App;
 
 /// How long a receiver has to answer one attempt (H2).
@@ -103,6 +104,8 @@ pub struct Webhooks {
     /// retry from this process skips them (another process, or a restart, posts again:
     /// at least once).
     delivered: Mutex<HashMap<(InquiryId, u64), Vec<bool>>>,
+    /// The test option that makes deliveries hostile; `None` in production.
+    hostility: Option<Hostility>,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -115,6 +118,7 @@ impl std::fmt::Debug for Webhooks {
             )
             .field("max_attempts", &self.max_attempts)
             .field("backoff", &self.backoff)
+            .field("hostility", &self.hostility)
             .finish_non_exhaustive()
     }
 }
@@ -157,7 +161,17 @@ impl Webhooks {
             max_attempts,
             backoff,
             delivered: Mutex::default(),
+            hostility: None,
         })
+    }
+
+    /// The same webhooks, delivered with this hostility (a test option; see
+    /// [`Hostility`]). The service warns when it starts with one.
+    pub fn with_hostility(self, hostility: Option<Hostility>) -> Webhooks {
+        if let Some(hostility) = hostility {
+            tracing::warn!(%hostility, "TEST OPTION: webhooks are delivered hostile (duplicates, drops, delays); never use this in production");
+        }
+        Webhooks { hostility, ..self }
     }
 
     fn delivered(&self) -> MutexGuard<'_, HashMap<(InquiryId, u64), Vec<bool>>> {
@@ -180,8 +194,14 @@ impl Webhooks {
     }
 
     /// One attempt at `outgoing`, made at `now`, to every endpoint that has not answered
-    /// 2xx yet.
-    async fn attempt(&self, outgoing: &Outgoing, body: &Body, now: DateTime<Utc>) -> Attempt {
+    /// 2xx yet; `plan` makes it hostile (a test option).
+    async fn attempt(
+        &self,
+        outgoing: &Outgoing,
+        body: &Body,
+        now: DateTime<Utc>,
+        plan: Option<Plan>,
+    ) -> Attempt {
         let key = (outgoing.event.inquiry_id, outgoing.event.sequence);
         let mut answered = self
             .delivered()
@@ -194,9 +214,16 @@ impl Webhooks {
             if answered[index] {
                 continue;
             }
+            if let Some(plan) = plan {
+                if plan.drop {
+                    tracing::debug!(event = %outgoing.event.id(), url = %endpoint.url, "hostile delivery: first attempt dropped");
+                    continue;
+                }
+                tokio::time::sleep(plan.delay).await;
+            }
             let body = body.for_endpoint(endpoint).into_owned();
             let signature = sign(&self.secrets, now.timestamp(), body.as_bytes());
-            let sent = self
+            let request = self
                 .client
                 .post(&endpoint.url)
                 .header("content-type", "application/json")
@@ -210,11 +237,20 @@ impl Webhooks {
                     "persona-webhook-first-attempted-at",
                     first.to_rfc3339_opts(SecondsFormat::Millis, true),
                 )
-                .body(body)
-                .send()
-                .await;
-            match sent {
-                Ok(response) if response.status().is_success() => answered[index] = true,
+                .body(body);
+            let duplicate = plan
+                .and_then(|plan| plan.duplicate_after)
+                .and_then(|after| Some((after, request.try_clone()?)));
+            match request.send().await {
+                Ok(response) if response.status().is_success() => {
+                    answered[index] = true;
+                    if let Some((after, again)) = duplicate {
+                        tokio::spawn(async move {
+                            tokio::time::sleep(after).await;
+                            let _ = again.send().await;
+                        });
+                    }
+                }
                 Ok(response) => tracing::info!(
                     event = %outgoing.event.id(), url = %endpoint.url, status = response.status().as_u16(),
                     attempt = made, "webhook refused"
@@ -327,8 +363,11 @@ pub async fn deliver_once(app: &Arc<App>) -> usize {
 async fn deliver(app: &App, outgoing: Outgoing) {
     let webhooks = &app.webhooks;
     let now = wall_clock();
+    let plan = webhooks
+        .hostility
+        .map(|hostility| hostility.plan(outgoing.attempts, &mut *app.random()));
     let outcome = match body_of(app, &outgoing).await {
-        Some(body) => webhooks.attempt(&outgoing, &body, now).await,
+        Some(body) => webhooks.attempt(&outgoing, &body, now, plan).await,
         None => Attempt::Failed,
     };
     let batch = std::slice::from_ref(&outgoing);
