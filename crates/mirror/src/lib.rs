@@ -87,3 +87,8 @@ pub use answer::{Answer, Refusal};
 pub use delivery::{read, read_unsigned, Arrival, Delivery, Verifier};
 pub use mirror::{inquiry_of, rank, Mirror, Seen, Unreachable, MAX_HISTORY};
 pub use store::{receive, reconcile, MemoryMirrorStore, MirrorStore};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
