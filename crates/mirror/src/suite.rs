@@ -20,24 +20,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+pub use inquiry_lifecycle::store::suite::SuiteFailure;
+
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
 use inquiry_lifecycle_wire::{sign, EventDocument, Inflection, Resource, WebhookSecret};
 
 use crate::{receive, Answer, Delivery, Mirror, MirrorStore, Verifier};
-
-/// A property of the contract that a store broke.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SuiteFailure(pub String);
-
-impl fmt::Display for SuiteFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "mirror store contract broken: {}", self.0)
-    }
-}
-
-impl std::error::Error for SuiteFailure {}
 
 macro_rules! ensure {
     ($cond:expr, $($why:tt)+) => {

@@ -450,16 +450,7 @@ impl InquiryStore for PostgresStore {
                 &params,
             )
             .await?;
-        let row = single(rows)?;
-        if row.try_get::<_, i64>(0).map_err(query_error)? == 1 {
-            return Ok(());
-        }
-        let stored: Option<i64> = row.try_get(1).map_err(query_error)?;
-        Err(StoreError::Conflict {
-            id,
-            expected,
-            stored: stored.map(i64::unsigned_abs),
-        })
+        swapped(rows, id, expected)
     }
 
     async fn due(&self, now: DateTime<Utc>, limit_to: usize) -> Result<Vec<InquiryId>, StoreError> {
@@ -626,6 +617,21 @@ fn outgoing(mut rows: Vec<Row>) -> Result<Vec<Outgoing>, StoreError> {
 }
 
 /// The one row a statement built to return exactly one returned.
+/// The answer of a compare-and-swap statement whose one row is (rows updated, the stored
+/// revision when none was): `Ok`, or the conflict with what is stored.
+fn swapped(rows: Vec<Row>, id: InquiryId, expected: u64) -> Result<(), StoreError> {
+    let row = single(rows)?;
+    if row.try_get::<_, i64>(0).map_err(query_error)? == 1 {
+        return Ok(());
+    }
+    let stored: Option<i64> = row.try_get(1).map_err(query_error)?;
+    Err(StoreError::Conflict {
+        id,
+        expected,
+        stored: stored.map(i64::unsigned_abs),
+    })
+}
+
 fn single(rows: Vec<Row>) -> Result<Row, StoreError> {
     rows.into_iter().next().ok_or_else(|| {
         StoreError::Backend("a statement built to return one row returned none".into())

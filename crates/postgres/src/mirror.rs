@@ -6,7 +6,7 @@ use inquiry_lifecycle::{Error, InquiryId};
 use inquiry_lifecycle_mirror::{Mirror, MirrorStore};
 use tokio_postgres::Row;
 
-use crate::{bigint, limit, query_error, single, PostgresStore};
+use crate::{bigint, limit, query_error, swapped, PostgresStore};
 
 /// A stored row as a mirror: the record read back, checked against its own columns.
 fn mirror_of(row: &Row) -> Result<Mirror, StoreError> {
@@ -96,16 +96,7 @@ impl MirrorStore for PostgresStore {
                 ],
             )
             .await?;
-        let row = single(rows)?;
-        if row.try_get::<_, i64>(0).map_err(query_error)? == 1 {
-            return Ok(());
-        }
-        let stored: Option<i64> = row.try_get(1).map_err(query_error)?;
-        Err(StoreError::Conflict {
-            id: mirror.inquiry(),
-            expected,
-            stored: stored.map(i64::unsigned_abs),
-        })
+        swapped(rows, mirror.inquiry(), expected)
     }
 
     async fn list_mirrors(
