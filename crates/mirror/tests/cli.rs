@@ -179,7 +179,8 @@ fn plain_documents_replay_without_a_secret_and_are_refused_with_one() {
         .map(|d| serde_json::from_str(&d.to_json(Inflection::Camel)).unwrap())
         .collect();
     let path = temp("plain.json", &Value::Array(plain.clone()).to_string());
-    let output = mirror(&[path.to_str().unwrap()]);
+    // `--` ends the options: a file may be named like one.
+    let output = mirror(&["--", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let line: Value = serde_json::from_str(text(&output.stdout).trim()).unwrap();
     assert_eq!(line["status"], "pending");
