@@ -114,24 +114,14 @@ fn sample(seed: u64) -> Result<Mirror, SuiteFailure> {
         let _answer = mirror.apply(document);
     }
     // A forged `pending` a day after the redaction marks it (M4).
-    let pending = documents
-        .iter()
-        .find_map(|document| match &document.payload {
-            Resource::Inquiry(resource)
-                if resource.status == inquiry_lifecycle::Status::Pending =>
-            {
-                Some(resource.clone())
-            }
-            _ => None,
-        });
-    if let Some(resource) = pending {
-        let mut forged = documents[0].clone();
-        forged.id = inquiry_lifecycle::EventId::of(inquiry, 999);
-        forged.sequence = Some(999);
-        forged.created_at = t0() + TimeDelta::days(1);
-        forged.payload = Resource::Inquiry(resource);
-        let _answer = mirror.apply(&forged);
+    let mut forged = documents[0].clone();
+    forged.id = inquiry_lifecycle::EventId::of(inquiry, 999);
+    forged.sequence = Some(999);
+    forged.created_at = t0() + TimeDelta::days(1);
+    if let Resource::Inquiry(resource) = &mut forged.payload {
+        resource.status = inquiry_lifecycle::Status::Pending;
     }
+    let _answer = mirror.apply(&forged);
     Ok(mirror)
 }
 

@@ -3,6 +3,8 @@
 
 #![cfg(feature = "store-suite")]
 
+use std::sync::Arc;
+
 use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle::InquiryId;
 use inquiry_lifecycle_mirror::{suite, MemoryMirrorStore, Mirror, MirrorStore};
@@ -15,6 +17,12 @@ enum Fault {
     ForgetsMark,
     /// The listing ignores `after`.
     ListsFromTheStart,
+    /// A refused insert names another inquiry.
+    DuplicateOfAnother,
+    /// A refused save says neither revision right.
+    ConflictMisreported,
+    /// A save answers `Ok` and writes nothing.
+    SavesNothing,
 }
 
 struct Broken(MemoryMirrorStore, Fault);
@@ -34,7 +42,12 @@ impl MirrorStore for Broken {
     }
 
     async fn insert_mirror(&self, mirror: &Mirror) -> Result<(), StoreError> {
-        self.0.insert_mirror(mirror).await
+        match (self.0.insert_mirror(mirror).await, self.1) {
+            (Err(StoreError::Duplicate(_)), Fault::DuplicateOfAnother) => Err(
+                StoreError::Duplicate(InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap()),
+            ),
+            (outcome, _) => outcome,
+        }
     }
 
     async fn save_mirror(&self, mirror: &Mirror, expected: u64) -> Result<(), StoreError> {
@@ -50,6 +63,15 @@ impl MirrorStore for Broken {
                     None => self.0.save_mirror(mirror, expected).await,
                 }
             }
+            Fault::SavesNothing => Ok(()),
+            Fault::ConflictMisreported => match self.0.save_mirror(mirror, expected).await {
+                Err(StoreError::Conflict { id, .. }) => Err(StoreError::Conflict {
+                    id,
+                    expected: 0,
+                    stored: None,
+                }),
+                outcome => outcome,
+            },
             _ => self.0.save_mirror(mirror, expected).await,
         }
     }
