@@ -103,10 +103,26 @@ async fn the_suite_catches_every_broken_store() {
         .await
         .unwrap_err();
     assert!(failure.0.contains("paging"), "{failure}");
+    let failure = suite::insert_and_load(&make(Fault::DuplicateOfAnother)())
+        .await
+        .unwrap_err();
+    assert!(failure.0.contains("second insert"), "{failure}");
+    let failure = suite::compare_and_swap(&make(Fault::ConflictMisreported)())
+        .await
+        .unwrap_err();
+    assert!(failure.0.contains("wrong revision"), "{failure}");
+    // Receivers whose saves vanish: only the first delivery (an insert) is kept.
+    let failure = suite::concurrent_receivers(Arc::new(make(Fault::SavesNothing)()), 2)
+        .await
+        .unwrap_err();
+    assert!(failure.0.contains("each must be there once"), "{failure}");
     for fault in [
         Fault::IgnoresRevision,
         Fault::ForgetsMark,
         Fault::ListsFromTheStart,
+        Fault::DuplicateOfAnother,
+        Fault::ConflictMisreported,
+        Fault::SavesNothing,
     ] {
         assert!(
             suite::run(make(fault)).await.is_err(),
