@@ -18,10 +18,11 @@ use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
-use common::{advance, call, create, service_with};
+use common::{advance, call, create, fresh_database, service_on, service_with};
 use inquiry_lifecycle::{EventId, InquiryId};
 use inquiry_lifecycle_mirror::{receive, Delivery, MemoryMirrorStore, MirrorStore, Verifier};
-use inquiry_lifecycle_server::{deliverer, App};
+use inquiry_lifecycle_postgres::PostgresStore;
+use inquiry_lifecycle_server::{deliverer, App, Storage};
 use inquiry_lifecycle_wire::{InquiryResource, WebhookSecret};
 use reqwest::Method;
 use serde_json::json;
@@ -30,11 +31,20 @@ const SECRET: &str = "wbhsec_mirror_e2e";
 
 /// The integrator's receiver: every delivery goes through `receive` into a mirror store;
 /// it answers with the answer's HTTP status and counts the answers by code.
-#[derive(Clone)]
-struct Receiver {
-    mirrors: Arc<MemoryMirrorStore>,
+struct Receiver<S> {
+    mirrors: Arc<S>,
     verifier: Arc<Verifier>,
     answers: Arc<Mutex<BTreeMap<&'static str, usize>>>,
+}
+
+impl<S> Clone for Receiver<S> {
+    fn clone(&self) -> Self {
+        Receiver {
+            mirrors: Arc::clone(&self.mirrors),
+            verifier: Arc::clone(&self.verifier),
+            answers: Arc::clone(&self.answers),
+        }
+    }
 }
 
 #[allow(clippy::disallowed_methods)] // a receiver checks signatures in real time
@@ -42,7 +52,11 @@ fn real_now() -> DateTime<Utc> {
     Utc::now()
 }
 
-async fn webhook(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> AxumStatus {
+async fn webhook<S: MirrorStore + 'static>(
+    State(receiver): State<Receiver<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AxumStatus {
     let signature = headers
         .get("persona-signature")
         .and_then(|value| value.to_str().ok());
@@ -80,15 +94,15 @@ async fn webhook(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
     }
 }
 
-impl Receiver {
-    async fn start() -> (Receiver, String) {
+impl<S: MirrorStore + 'static> Receiver<S> {
+    async fn start(mirrors: S) -> (Receiver<S>, String) {
         let receiver = Receiver {
-            mirrors: Arc::new(MemoryMirrorStore::new()),
+            mirrors: Arc::new(mirrors),
             verifier: Arc::new(Verifier::new(vec![WebhookSecret::new(SECRET)])),
             answers: Arc::default(),
         };
         let app = Router::new()
-            .route("/webhooks", post(webhook))
+            .route("/webhooks", post(webhook::<S>))
             .with_state(receiver.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/webhooks", listener.local_addr().unwrap());
@@ -165,24 +179,58 @@ fn comparable(mut resource: InquiryResource) -> InquiryResource {
     resource
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn m5_a_receiver_on_the_mirror_converges_under_hostile_delivery() {
-    let inquiries: usize = std::env::var("MIRROR_E2E_INQUIRIES")
+/// The service's webhook flags: fast retries, hostile delivery.
+const HOSTILE: [&str; 6] = [
+    "--webhook-secret",
+    SECRET,
+    "--webhook-backoff-ms",
+    "40",
+    "--test-hostile-delivery",
+    "duplicate=0.3,drop=0.2,delay-ms=25",
+];
+
+/// `MIRROR_E2E_INQUIRIES`, or `default`.
+fn inquiries(default: usize) -> usize {
+    std::env::var("MIRROR_E2E_INQUIRIES")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(60);
-    let (receiver, url) = Receiver::start().await;
-    let (base, app) = service_with(&[
-        "--webhook-url",
-        &url,
-        "--webhook-secret",
-        SECRET,
-        "--webhook-backoff-ms",
-        "40",
-        "--test-hostile-delivery",
-        "duplicate=0.3,drop=0.2,delay-ms=25",
-    ])
-    .await;
+        .unwrap_or(default)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn m5_a_receiver_on_the_mirror_converges_under_hostile_delivery() {
+    let (receiver, url) = Receiver::start(MemoryMirrorStore::new()).await;
+    let mut flags = vec!["--webhook-url", &url];
+    flags.extend(HOSTILE);
+    let (base, app) = service_with(&flags).await;
+    converges("memory", inquiries(60), &base, app, &receiver).await;
+}
+
+/// The same on PostgreSQL: the service keeps its inquiries and outbox there, the receiver
+/// its mirrors (`MirrorStore` of `PostgresStore`, M6), in one database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn m6_the_same_with_the_service_and_the_mirrors_on_postgresql() {
+    let database = fresh_database("inquiry_mirror_e2e").await;
+    let mirrors = PostgresStore::connect(&database).await.unwrap();
+    mirrors.migrate().await.unwrap();
+    let (receiver, url) = Receiver::start(mirrors).await;
+    let mut flags = vec!["--webhook-url", &url];
+    flags.extend(HOSTILE);
+    let storage = Storage::postgres(&database).await.unwrap();
+    let (base, app) = service_on(&flags, storage).await;
+    converges("PostgreSQL", inquiries(60) / 3, &base, app, &receiver).await;
+}
+
+/// Runs the load, waits for the receiver to converge, checks it, prints the figures.
+async fn converges<S: MirrorStore + 'static>(
+    storage: &str,
+    inquiries: usize,
+    base: &str,
+    app: Arc<App>,
+    receiver: &Receiver<S>,
+) {
+    let base = base.to_owned();
     tokio::spawn(deliverer(Arc::clone(&app)));
     #[allow(clippy::disallowed_methods)] // the figures say how long convergence took
     let started = std::time::Instant::now();
@@ -220,7 +268,7 @@ async fn m5_a_receiver_on_the_mirror_converges_under_hostile_delivery() {
     let ids: Vec<InquiryId> = ids.iter().map(|id| id.parse().unwrap()).collect();
     let mut waited = 0;
     let events = loop {
-        match differences(&app, &receiver, &ids).await {
+        match differences(&app, receiver, &ids).await {
             Ok(events) => break events,
             Err(difference) if waited >= 600 => panic!("not converged after 60 s: {difference}"),
             Err(_) => {
@@ -232,13 +280,13 @@ async fn m5_a_receiver_on_the_mirror_converges_under_hostile_delivery() {
     let converged_after = started.elapsed();
     // Late duplicates (posted up to 25 ms after their delivery) change nothing.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(differences(&app, &receiver, &ids).await, Ok(events));
+    assert_eq!(differences(&app, receiver, &ids).await, Ok(events));
 
     let answers = receiver.answers();
     let count = |code: &str| answers.get(code).copied().unwrap_or(0);
     let posts: usize = answers.values().sum();
     eprintln!(
-        "mirror end to end: {inquiries} inquiries, {changes} changes, {events} events; {posts} hostile deliveries \
+        "mirror end to end ({storage}): {inquiries} inquiries, {changes} changes, {events} events; {posts} hostile deliveries \
          (duplicate=0.3, drop=0.2, delay-ms=25) answered {answers:?}; converged {:.1} s after the load began",
         converged_after.as_secs_f64()
     );
@@ -263,7 +311,11 @@ async fn m5_a_receiver_on_the_mirror_converges_under_hostile_delivery() {
 
 /// `Ok(number of events)` when every mirror equals its inquiry and holds every event id;
 /// otherwise the first difference.
-async fn differences(app: &App, receiver: &Receiver, ids: &[InquiryId]) -> Result<usize, String> {
+async fn differences<S: MirrorStore>(
+    app: &App,
+    receiver: &Receiver<S>,
+    ids: &[InquiryId],
+) -> Result<usize, String> {
     let mut events = 0;
     for id in ids {
         let inquiry = app.store().load_boxed(*id).await.unwrap().unwrap();

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{answers, free_port};
+use common::{answers, free_port, fresh_database};
 
 const KEY: &str = "two_processes_key";
 
@@ -64,31 +64,6 @@ async fn start(database: &str, hooks: &str) -> (Process, String) {
     (process, base)
 }
 
-/// A database of its own for this test, empty.
-async fn fresh_database() -> String {
-    let url = std::env::var("INQUIRY_PG_URL")
-        .expect("needs PostgreSQL: set INQUIRY_PG_URL (bash .ci/postgres.sh)");
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute("DROP DATABASE IF EXISTS inquiry_two_processes WITH (FORCE)")
-        .await
-        .unwrap();
-    client
-        .batch_execute("CREATE DATABASE inquiry_two_processes")
-        .await
-        .unwrap();
-    let mut config: Vec<String> = url
-        .split_whitespace()
-        .filter(|part| !part.starts_with("dbname="))
-        .map(str::to_owned)
-        .collect();
-    config.push("dbname=inquiry_two_processes".into());
-    config.join(" ")
-}
-
 type Delivered = Arc<Mutex<HashMap<InquiryId, BTreeSet<u64>>>>;
 
 async fn receive(State(delivered): State<Delivered>, body: Bytes) -> &'static str {
@@ -123,7 +98,7 @@ async fn send(http: &Client, url: String, key: Option<&str>) -> (u16, bool, Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
 async fn two_processes_on_one_database_neither_lose_nor_double_apply_a_change() {
-    let database = fresh_database().await;
+    let database = fresh_database("inquiry_two_processes").await;
     let delivered: Delivered = Arc::default();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hooks = format!("http://{}/hooks", listener.local_addr().unwrap());

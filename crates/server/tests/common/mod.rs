@@ -16,6 +16,11 @@ pub async fn service() -> String {
 
 /// A service as [`service`] starts it, with more flags; its base URL and its state.
 pub async fn service_with(flags: &[&str]) -> (String, Arc<App>) {
+    service_on(flags, Storage::memory()).await
+}
+
+/// A service as [`service_with`] starts it, on this storage.
+pub async fn service_on(flags: &[&str], storage: Storage) -> (String, Arc<App>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let mut args = vec![
@@ -34,7 +39,7 @@ pub async fn service_with(flags: &[&str]) -> (String, Arc<App>) {
     ];
     args.extend_from_slice(flags);
     let config = <Config as clap::Parser>::try_parse_from(args).unwrap();
-    let app = Arc::new(App::new(&config, Storage::memory(), Clock::test()).unwrap());
+    let app = Arc::new(App::new(&config, storage, Clock::test()).unwrap());
     let serving = Arc::clone(&app);
     tokio::spawn(async move {
         axum::serve(listener, router(serving)).await.unwrap();
@@ -107,4 +112,30 @@ pub async fn answers(url: &str) -> bool {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     false
+}
+
+/// A PostgreSQL database of its own for a test, `name`, dropped and created empty; its
+/// connection string (from `INQUIRY_PG_URL`).
+pub async fn fresh_database(name: &str) -> String {
+    let url = std::env::var("INQUIRY_PG_URL")
+        .expect("needs PostgreSQL: set INQUIRY_PG_URL (bash .ci/postgres.sh)");
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut config: Vec<String> = url
+        .split_whitespace()
+        .filter(|part| !part.starts_with("dbname="))
+        .map(str::to_owned)
+        .collect();
+    config.push(format!("dbname={name}"));
+    config.join(" ")
 }
