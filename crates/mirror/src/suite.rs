@@ -59,37 +59,32 @@ pub fn history(seed: u64) -> Result<Vec<EventDocument>, SuiteFailure> {
     let (mut inquiry, created) =
         Inquiry::create(&Policy::default(), at(0), &mut random).map_err(broken)?;
     let mut documents = EventDocument::for_change(None, &inquiry, &created).map_err(broken)?;
-    let mut step = |inquiry: &mut Inquiry,
-                    operation: &mut dyn FnMut(
-        &mut Inquiry,
-    ) -> Result<
-        Vec<inquiry_lifecycle::Event>,
-        inquiry_lifecycle::Error,
-    >|
-     -> Result<(), SuiteFailure> {
+    use inquiry_lifecycle::rules::Action::*;
+    for (minutes, action) in [
+        (1, Start),
+        (2, Resume),
+        (3, Resume),
+        (4, Resume),
+        (5, Complete),
+        (6, Approve),
+        (7, Redact),
+    ] {
         let before = inquiry.clone();
-        let events = operation(inquiry).map_err(broken)?;
+        let events = inquiry
+            .act(action, at(minutes), &mut random)
+            .map_err(broken)?
+            .events;
         documents
-            .extend(EventDocument::for_change(Some(&before), inquiry, &events).map_err(broken)?);
-        Ok(())
-    };
-    step(&mut inquiry, &mut |inquiry| {
-        Ok(inquiry.start(at(1), &mut random)?.events.into_vec())
-    })?;
-    for minutes in [2, 3, 4] {
-        step(&mut inquiry, &mut |inquiry| {
-            Ok(inquiry.resume(at(minutes), &mut random)?.events.into_vec())
-        })?;
+            .extend(EventDocument::for_change(Some(&before), &inquiry, &events).map_err(broken)?);
     }
-    step(&mut inquiry, &mut |inquiry| {
-        Ok(inquiry.complete(at(5))?.into_vec())
-    })?;
-    step(&mut inquiry, &mut |inquiry| {
-        Ok(inquiry.approve(at(6))?.into_vec())
-    })?;
-    step(&mut inquiry, &mut |inquiry| {
-        Ok(inquiry.redact(at(7))?.into_vec())
-    })?;
+    // Every change at its own, later instant (a check on the suite's own data).
+    ensure!(
+        documents
+            .windows(2)
+            .all(|pair| pair[0].created_at <= pair[1].created_at)
+            && documents.last().map(|last| last.created_at) == Some(at(7)),
+        "the suite's history does not move forward in time"
+    );
     Ok(documents)
 }
 

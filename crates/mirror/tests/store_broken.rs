@@ -65,10 +65,15 @@ impl MirrorStore for Broken {
             }
             Fault::SavesNothing => Ok(()),
             Fault::ConflictMisreported => match self.0.save_mirror(mirror, expected).await {
-                Err(StoreError::Conflict { id, .. }) => Err(StoreError::Conflict {
+                // The expected revision right, the stored one wrong.
+                Err(StoreError::Conflict {
                     id,
-                    expected: 0,
-                    stored: None,
+                    expected,
+                    stored,
+                }) => Err(StoreError::Conflict {
+                    id,
+                    expected,
+                    stored: stored.map(|revision| revision + 7),
                 }),
                 outcome => outcome,
             },
