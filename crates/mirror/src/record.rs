@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use inquiry_lifecycle::{Error, EventId, EventName, InquiryId, Status};
 use inquiry_lifecycle_wire::{Inflection, InquiryDocument};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::mirror::{Key, Seen, Unreachable, MAX_HISTORY};
 use crate::Mirror;
@@ -15,8 +16,9 @@ struct Record {
     format: u32,
     inquiry: InquiryId,
     revision: u64,
-    /// The state as the wire's inquiry document (W1, kebab-case keys).
-    state: Option<serde_json::Value>,
+    /// The state as the wire's inquiry document (W1, kebab-case keys), kept as the wire
+    /// wrote it and read by the wire, never through a value tree.
+    state: Option<Box<RawValue>>,
     newest: Option<KeyRecord>,
     last_event: Option<EventId>,
     needs_reconcile: Option<UnreachableRecord>,
@@ -74,11 +76,13 @@ impl Mirror {
             format: FORMAT,
             inquiry: self.inquiry,
             revision: self.revision,
-            state: self.state.as_ref().map(|state| {
-                let text = InquiryDocument::new(state.clone()).to_json(Inflection::Kebab);
-                // The wire writes JSON text; a failure to read it back is a bug there, and
-                // would be caught by `from_json`'s check on load.
-                serde_json::from_str(&text).unwrap_or_default()
+            state: self.state.as_ref().and_then(|state| {
+                // The wire writes JSON text; `from_string` only checks it. A failure (a bug
+                // in the wire) would store no state, which the round-trip properties catch.
+                RawValue::from_string(
+                    InquiryDocument::new(state.clone()).to_json(Inflection::Kebab),
+                )
+                .ok()
             }),
             newest: self.newest.map(|key| KeyRecord {
                 created_at: key.created_at,
@@ -124,8 +128,8 @@ impl Mirror {
         }
         let state = match record.state {
             None => None,
-            Some(value) => {
-                let state = InquiryDocument::from_json(&value.to_string())?.inquiry;
+            Some(text) => {
+                let state = InquiryDocument::from_json(text.get())?.inquiry;
                 if state.id != record.inquiry {
                     return Err(Error::invalid_input(format!(
                         "the mirror of {} holds the state of {}",
