@@ -62,7 +62,11 @@ pub struct Mirror {
 /// M3's order of `inquiry.*` events: `created-at`, then `sequence` (absent counts as 0),
 /// then the status's rank, then the event id, compared in that order (the derived `Ord`
 /// follows the fields' order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Stored as it is in a mirror record (`Mirror::to_json`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct Key {
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) sequence: u64,

@@ -19,19 +19,10 @@ struct Record {
     /// The state as the wire's inquiry document (W1, kebab-case keys), kept as the wire
     /// wrote it and read by the wire, never through a value tree.
     state: Option<Box<RawValue>>,
-    newest: Option<KeyRecord>,
+    newest: Option<Key>,
     last_event: Option<EventId>,
     needs_reconcile: Option<UnreachableRecord>,
     history: Vec<SeenRecord>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyRecord {
-    created_at: DateTime<Utc>,
-    sequence: u64,
-    rank: u8,
-    event: Option<EventId>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,12 +75,7 @@ impl Mirror {
                 )
                 .ok()
             }),
-            newest: self.newest.map(|key| KeyRecord {
-                created_at: key.created_at,
-                sequence: key.sequence,
-                rank: key.rank,
-                event: key.event,
-            }),
+            newest: self.newest,
             last_event: self.last_event,
             needs_reconcile: self
                 .unreachable
@@ -173,12 +159,7 @@ impl Mirror {
             inquiry: record.inquiry,
             revision: record.revision,
             state,
-            newest: record.newest.map(|key| Key {
-                created_at: key.created_at,
-                sequence: key.sequence,
-                rank: key.rank,
-                event: key.event,
-            }),
+            newest: record.newest,
             last_event: record.last_event,
             unreachable: record.needs_reconcile.map(|unreachable| Unreachable {
                 event: unreachable.event,
