@@ -121,11 +121,27 @@ fn load(path: &str) -> Result<Vec<Value>, String> {
     }
 }
 
+/// The secrets' two verifiers, built once: with the default tolerance, for deliveries that
+/// say when they were received, and unbounded (who signed, not when) for those that do not.
+struct Verifiers {
+    fresh: Verifier,
+    any_time: Verifier,
+}
+
+impl Verifiers {
+    fn of(secrets: &[WebhookSecret]) -> Option<Verifiers> {
+        (!secrets.is_empty()).then(|| Verifiers {
+            fresh: Verifier::new(secrets.to_vec()),
+            any_time: Verifier::new(secrets.to_vec()).with_tolerance(TimeDelta::MAX),
+        })
+    }
+}
+
 /// One element, verified if there are secrets, read.
-fn arrival(element: &Value, secrets: &[WebhookSecret]) -> Result<Arrival, String> {
+fn arrival(element: &Value, verifiers: Option<&Verifiers>) -> Result<Arrival, String> {
     let Some(body) = element.get("body") else {
         // An event document as sent: it has no signature to check.
-        if !secrets.is_empty() {
+        if verifiers.is_some() {
             return Err("an event document without headers cannot be verified; log deliveries with their headers and raw body".to_owned());
         }
         return read_unsigned(element.to_string().as_bytes())
@@ -134,9 +150,9 @@ fn arrival(element: &Value, secrets: &[WebhookSecret]) -> Result<Arrival, String
     let body = body
         .as_str()
         .ok_or("`body` is not a string (it must be the raw body as text)")?;
-    if secrets.is_empty() {
+    let Some(verifiers) = verifiers else {
         return read_unsigned(body.as_bytes()).map_err(|refusal| refusal.to_string());
-    }
+    };
     let signature = element
         .get("headers")
         .and_then(Value::as_object)
@@ -146,27 +162,23 @@ fn arrival(element: &Value, secrets: &[WebhookSecret]) -> Result<Arrival, String
                 .find(|(name, _)| name.eq_ignore_ascii_case("persona-signature"))
         })
         .and_then(|(_, value)| value.as_str());
-    let (now, tolerance) = match element.get("received-at") {
+    let (now, verifier) = match element.get("received-at") {
         // Who signed is checked, not when: any reference instant does with an unbounded
         // tolerance, and a fixed one keeps the output a function of the input.
-        None => (DateTime::UNIX_EPOCH, TimeDelta::MAX),
+        None => (DateTime::UNIX_EPOCH, &verifiers.any_time),
         Some(at) => {
             let at = at
                 .as_str()
                 .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
                 .ok_or("`received-at` is not an RFC 3339 instant")?;
-            (
-                at.with_timezone(&Utc),
-                inquiry_lifecycle_wire::DEFAULT_TOLERANCE,
-            )
+            (at.with_timezone(&Utc), &verifiers.fresh)
         }
     };
-    let verifier = Verifier::new(secrets.to_vec()).with_tolerance(tolerance);
     let delivery = Delivery {
         body: body.as_bytes(),
         signature,
     };
-    read(&delivery, &verifier, now).map_err(|refusal| refusal.to_string())
+    read(&delivery, verifier, now).map_err(|refusal| refusal.to_string())
 }
 
 /// One output line, its keys in the order the help shows.
@@ -196,13 +208,14 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     for path in &options.files {
         files.push((path, load(path)?));
     }
+    let verifiers = Verifiers::of(&options.secrets);
     let mut mirrors: BTreeMap<InquiryId, Mirror> = BTreeMap::new();
     let mut answers: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut refused = 0;
     let mut stderr = std::io::stderr().lock();
     for (path, elements) in &files {
         for (index, element) in elements.iter().enumerate() {
-            let answer = match arrival(element, &options.secrets) {
+            let answer = match arrival(element, verifiers.as_ref()) {
                 Err(why) => {
                     refused += 1;
                     let _ = writeln!(stderr, "{path}[{index}]: refused: {why}");
