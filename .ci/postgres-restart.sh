@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Restarts the private PostgreSQL cluster that .ci/postgres.sh started, for the store's
-# restart tests: `bash .ci/postgres-restart.sh fast|immediate [SECONDS]`. "immediate" is a
-# crash: the server stops without a checkpoint and recovers from its WAL on start. With
-# SECONDS, the server stays down that long before it starts again (an outage).
+# Restarts the private PostgreSQL cluster that .ci/postgres.sh started for this checkout,
+# for the store's restart tests: `bash .ci/postgres-restart.sh fast|immediate [SECONDS]`.
+# "immediate" is a crash: the server stops without a checkpoint and recovers from its WAL
+# on start. With SECONDS, the server stays down that long before it starts again (an
+# outage).
 set -euo pipefail
 MODE=${1:-fast}
-PORT=54329
-BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-DATA=${INQUIRY_PG_DATA:-/tmp/inquiry-lifecycle-pg}
-OPTIONS="-p $PORT -k /tmp -c listen_addresses=127.0.0.1"
+source "$(dirname "$0")/postgres-cluster.sh"
 if [ -n "${2:-}" ]; then
   su postgres -c "$BIN/pg_ctl -D $DATA -w -m $MODE stop" >&2
   sleep "$2"

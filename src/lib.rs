@@ -83,9 +83,11 @@
 //! ## What this crate does not do
 //!
 //! No clock, no network, no database, no file system, no timers, no personal data: an
-//! inquiry holds only its lifecycle. The [`store`] module is a *contract* and an in-memory
-//! implementation of it; the PostgreSQL store (`inquiry-lifecycle-postgres`) and the
-//! command-line tools (`inquiry-lifecycle-cli`) are crates of their own. Pair it with your own store, web framework and scheduler; persist the
+//! inquiry holds only its lifecycle. Storage is a crate of its own
+//! (`inquiry-lifecycle-store`: the store contract, an in-memory store, `act` and `sweep`),
+//! and so are the PostgreSQL store (`inquiry-lifecycle-postgres`) and the command-line tools
+//! (`inquiry-lifecycle-cli`). Pair it with your own store, web framework and scheduler;
+//! persist the
 //! [`Inquiry`] (serde) with compare-and-swap on [`Inquiry::revision`], publish its
 //! [`Event`]s, and call [`Inquiry::apply_due`] when [`Inquiry::next_due`] comes.
 //!
@@ -102,8 +104,6 @@
 //!   and whole timelines (`strategies` module), and a conformance harness that checks another
 //!   implementation of the rules against this one (`conformance` module). Adds `proptest`
 //!   (without its file-persistence and forking features).
-//! - `store-suite`: the conformance suite a store implementation runs from its tests
-//!   (`store::suite`). Adds `tokio` (its task runtime only, for concurrent writers).
 //!
 //! No feature adds a clock, networking, a database client or file access.
 
@@ -133,7 +133,6 @@ pub mod rules;
 mod session;
 mod sessions;
 mod status;
-pub mod store;
 mod token;
 
 #[cfg(feature = "scenarios")]

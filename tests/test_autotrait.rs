@@ -39,18 +39,6 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<rules::Target>();
 }
 
-#[test]
-fn store_types_are_send_and_sync() {
-    use inquiry_lifecycle::store::*;
-    assert_send_sync::<MemoryStore>();
-    assert_send_sync::<StoreError>();
-    assert_send_sync::<ActError>();
-    assert_send_sync::<Acted<Events>>();
-    assert_send_sync::<Acted<Opened>>();
-    assert_send_sync::<Box<dyn DynStore>>();
-    assert_send_sync::<std::sync::Arc<dyn DynStore>>();
-}
-
 #[cfg(feature = "scenarios")]
 #[test]
 fn scenario_types_are_send_and_sync() {

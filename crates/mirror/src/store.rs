@@ -5,14 +5,14 @@ use std::future::Future;
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle::InquiryId;
+use inquiry_lifecycle_store::StoreError;
 use inquiry_lifecycle_wire::InquiryResource;
 
 use crate::{inquiry_of, read, Answer, Arrival, Delivery, Mirror, Verifier};
 
 /// What a service implements to keep mirrors: the inquiry store's contract
-/// ([`InquiryStore`](inquiry_lifecycle::store::InquiryStore)) for a mirror record, without
+/// ([`InquiryStore`](inquiry_lifecycle_store::InquiryStore)) for a mirror record, without
 /// an outbox. Every method is atomic; errors are the inquiry store's [`StoreError`]s, with
 /// their codes and HTTP statuses.
 ///

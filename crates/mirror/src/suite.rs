@@ -20,11 +20,11 @@
 use std::fmt;
 use std::sync::Arc;
 
-pub use inquiry_lifecycle::store::suite::SuiteFailure;
+pub use inquiry_lifecycle_store::suite::SuiteFailure;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle_store::StoreError;
 use inquiry_lifecycle_wire::{sign, EventDocument, Inflection, Resource, WebhookSecret};
 
 use crate::{receive, Answer, Delivery, Mirror, MirrorStore, Verifier};

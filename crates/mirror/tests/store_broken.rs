@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle::InquiryId;
 use inquiry_lifecycle_mirror::{suite, MemoryMirrorStore, Mirror, MirrorStore};
+use inquiry_lifecycle_store::StoreError;
 
 #[derive(Debug, Clone, Copy)]
 enum Fault {

@@ -16,21 +16,35 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use inquiry_lifecycle::store::{act, InquiryStore};
 use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
 use inquiry_lifecycle_postgres::{Options, PostgresStore};
+use inquiry_lifecycle_store::{act, InquiryStore, Outgoing};
 
 const SCHEMA: &str = "bench_act";
 
 /// Seeds for the resumes' random sources, each used once.
 static SEEDS: AtomicU64 = AtomicU64::new(1_000);
 
-async fn store(url: &str, callers: usize) -> PostgresStore {
-    let admin = PostgresStore::connect(url).await.unwrap();
-    admin
-        .client()
-        .await
+/// A pool of plain connections to the bench's schema, the same size as the store's, for the
+/// floor's statements.
+fn floor_pool(url: &str, callers: usize) -> deadpool_postgres::Pool {
+    let config: tokio_postgres::Config = format!("{url} options='-c search_path={SCHEMA}'")
+        .parse()
+        .unwrap();
+    let manager = deadpool_postgres::Manager::new(config, tokio_postgres::NoTls);
+    deadpool_postgres::Pool::builder(manager)
+        .max_size(callers.max(1))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
         .unwrap()
+}
+
+async fn store(url: &str, callers: usize) -> PostgresStore {
+    let (admin, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    admin
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};
              CREATE TABLE {SCHEMA}.counters (id BIGINT PRIMARY KEY, n BIGINT NOT NULL);
@@ -101,7 +115,10 @@ fn act_against_update(c: &mut Criterion) {
                         let opened = inquiry.resume(t0, &mut random).unwrap();
                         let _ = inquiry.access(Some(&opened.token), t0).unwrap();
                     }
-                    store.insert(&inquiry, &events).await.unwrap();
+                    store
+                        .insert(&inquiry, &Outgoing::plain(&events), None)
+                        .await
+                        .unwrap();
                     ids.push(inquiry.id());
                 }
                 Arc::new(ids)
@@ -110,14 +127,14 @@ fn act_against_update(c: &mut Criterion) {
         let fresh = inquiries(0);
         let full = inquiries(25);
         group.throughput(Throughput::Elements(callers as u64));
-        let floor_store = Arc::clone(&store);
+        let floor = runtime.block_on(async { floor_pool(&url, callers) });
         group.bench_function(format!("floor: UPDATE one row, {callers} caller(s)"), |b| {
             b.to_async(&runtime).iter_custom(|iters| {
-                let store = Arc::clone(&floor_store);
+                let floor = floor.clone();
                 concurrently(callers, iters, move |caller, _| {
-                    let store = Arc::clone(&store);
+                    let floor = floor.clone();
                     async move {
-                        let client = store.client().await.unwrap();
+                        let client = floor.get().await.unwrap();
                         // Prepared once per connection, as the store's statements are.
                         let update = client
                             .prepare_cached("UPDATE counters SET n = n + 1 WHERE id = $1")
@@ -153,7 +170,7 @@ fn act_against_update(c: &mut Criterion) {
         }
         // Keep the outbox from growing across samples.
         runtime.block_on(async {
-            let client = store.client().await.unwrap();
+            let client = floor.get().await.unwrap();
             client
                 .batch_execute("TRUNCATE inquiry_outbox")
                 .await

@@ -3,11 +3,11 @@
 //! The store is chosen at run time, as a service would from its configuration: in memory
 //! (seeded with a few inquiries that fall due within seconds) when given nothing, on
 //! PostgreSQL when given a connection string. The program is written once, against
-//! `Box<dyn DynStore>`.
+//! `Arc<dyn Store>`.
 //!
 //! ```sh
 //! cargo run -p inquiry-lifecycle-postgres --example worker
-//! cargo run -p inquiry-lifecycle-postgres --example worker -- "host=127.0.0.1 port=54329 user=postgres dbname=postgres"
+//! cargo run -p inquiry-lifecycle-postgres --example worker -- "$(bash .ci/postgres.sh)"
 //! ```
 //!
 //! The worker reads the clock here, at the edge; the library never does.
@@ -16,9 +16,11 @@
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use inquiry_lifecycle::store::{sweep, DynStore, InquiryStore, MemoryStore};
+use std::sync::Arc;
+
 use inquiry_lifecycle::{Event, Inquiry, Policy, SecureRandom};
 use inquiry_lifecycle_postgres::PostgresStore;
+use inquiry_lifecycle_store::{sweep, MemoryStore, Outgoing, Store};
 
 /// How long a claimed event stays with this publisher before another may deliver it.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
@@ -39,7 +41,7 @@ fn deliver(event: &Event) {
 /// Sweeps until `expected` events were delivered or `rounds` seconds passed, one round a
 /// second; returns how many events were delivered.
 async fn run(
-    store: &dyn DynStore,
+    store: &dyn Store,
     rounds: usize,
     expected: usize,
 ) -> Result<usize, Box<dyn std::error::Error>> {
@@ -64,30 +66,32 @@ async fn run(
 
 /// Three inquiries that expire one to three seconds from now; returns their events' count
 /// once expired (created, then expired).
-async fn seed(store: &dyn DynStore) -> Result<usize, Box<dyn std::error::Error>> {
+async fn seed(store: &dyn Store) -> Result<usize, Box<dyn std::error::Error>> {
     let mut random = SecureRandom::from_os()?;
     for seconds in 1..=3 {
         let policy = Policy::builder()
             .expire_after_create(TimeDelta::seconds(seconds))
             .build()?;
         let (inquiry, events) = Inquiry::create(&policy, Utc::now(), &mut random).unwrap();
-        store.insert(&inquiry, &events).await?;
+        store
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await?;
     }
     Ok(6)
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let store: Box<dyn DynStore> = match std::env::args().nth(1) {
+    let store: Arc<dyn Store> = match std::env::args().nth(1) {
         Some(url) => {
             let store = PostgresStore::connect(&url).await?;
             store.migrate().await?;
             println!("store: PostgreSQL");
-            Box::new(store)
+            Arc::new(store)
         }
         None => {
             println!("store: in memory");
-            Box::new(MemoryStore::new())
+            Arc::new(MemoryStore::new())
         }
     };
     let expected = seed(store.as_ref()).await?;

@@ -1,7 +1,10 @@
-//! A PostgreSQL store for [`inquiry_lifecycle`], for services that outgrow one process.
+//! A PostgreSQL store for [`inquiry_lifecycle`], for services that outgrow one process:
+//! [`PostgresStore`] implements the three traits of `inquiry-lifecycle-store`
+//! ([`InquiryStore`], [`Outbox`], [`IdempotencyStore`]).
 //!
 //! The schema is in `migrations/`, shipped with the crate and applied by
-//! [`PostgresStore::migrate`]. Compare-and-swap and the outbox write are one statement;
+//! [`PostgresStore::migrate`]. Compare-and-swap, the outbox write and a keyed request's
+//! answer are one statement;
 //! [`claim_due`](InquiryStore::claim_due) lets several workers sweep at once without
 //! processing an inquiry twice (`FOR UPDATE SKIP LOCKED` and a short claim measured on the
 //! database's clock).
@@ -13,7 +16,7 @@
 //! time; every error keeps its cause (the database's own message and SQLSTATE).
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), inquiry_lifecycle::store::StoreError> {
+//! # async fn run() -> Result<(), inquiry_lifecycle_store::StoreError> {
 //! use inquiry_lifecycle_postgres::PostgresStore;
 //! let store = PostgresStore::connect("host=127.0.0.1 user=postgres dbname=postgres").await?;
 //! store.migrate().await?;
@@ -28,6 +31,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, PoolError, RecyclingMethod};
 use tokio_postgres::types::ToSql;
@@ -36,18 +40,26 @@ use tokio_postgres::{NoTls, Row};
 #[cfg(feature = "mirror")]
 mod mirror;
 
-use inquiry_lifecycle::store::{InquiryStore, Outbound, Outgoing, StoreError};
 use inquiry_lifecycle::{Error, Inquiry, InquiryId};
+use inquiry_lifecycle_store::{
+    IdempotencyKey, IdempotencyStore, InquiryStore, KeptAnswer, KeyClaim, Keyed, Outbox, Outgoing,
+    StoreError, KEPT_FOR,
+};
 
 /// The schema's migrations, in the order [`PostgresStore::migrate`] applies them; each is
-/// idempotent.
+/// idempotent. The mirror's table (0005) is [`MIRROR_MIGRATION`], applied only with the
+/// `mirror` feature.
 pub const MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/0001_inquiries.sql"),
     include_str!("../migrations/0002_outbox_leases.sql"),
     include_str!("../migrations/0003_records_as_text.sql"),
     include_str!("../migrations/0004_outbox_delivery.sql"),
-    include_str!("../migrations/0005_mirrors.sql"),
+    include_str!("../migrations/0006_idempotency.sql"),
 ];
+
+/// The mirrors' table (migration 0005), which [`PostgresStore::migrate`] applies after
+/// [`MIGRATIONS`] when the `mirror` feature is on.
+pub const MIRROR_MIGRATION: &str = include_str!("../migrations/0005_mirrors.sql");
 
 /// How long a claim by [`claim_due`](InquiryStore::claim_due) keeps other workers off an
 /// inquiry, on the database's clock.
@@ -66,6 +78,10 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// How long a due-inquiry claim lasts, on the database's clock.
     pub claim: Duration,
+    /// How long an idempotency key stays taken by a request that never answered (its
+    /// process died) before another request with the key may take it, on the database's
+    /// clock.
+    pub key_abandoned_after: Duration,
 }
 
 impl Default for Options {
@@ -75,6 +91,7 @@ impl Default for Options {
             call_timeout: Duration::from_secs(5),
             connect_timeout: Duration::from_secs(5),
             claim: CLAIM,
+            key_abandoned_after: Duration::from_secs(30),
         }
     }
 }
@@ -168,8 +185,9 @@ fn ceil_micros(at: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(at)
 }
 
-/// What a record's row holds besides its id and revision. The record and the events go as
-/// JSON text, written straight from the values (no `serde_json::Value` tree in between) and
+/// What a record's row holds besides its id and revision, and what goes with it: the
+/// events for the outbox and a keyed request's answer. The record and the events go as JSON
+/// text, written straight from the values (no `serde_json::Value` tree in between) and
 /// stored as `json` (migration 0003).
 struct Columns<'a> {
     status: &'static str,
@@ -179,30 +197,48 @@ struct Columns<'a> {
     sequences: Vec<i64>,
     events: Vec<String>,
     payloads: Vec<Option<&'a str>>,
+    /// The keyed answer's row key (client digest, key) and columns (status, code,
+    /// document): all `NULL` without one, which the statements' `kept` part matches to
+    /// no row.
+    key_client: Option<&'a [u8]>,
+    key: Option<&'a str>,
+    key_status: Option<i32>,
+    key_code: Option<&'a str>,
+    key_document: Option<&'a str>,
 }
 
 impl<'a> Columns<'a> {
-    fn of<E: Outbound>(inquiry: &Inquiry, events: &'a [E]) -> Result<Columns<'a>, StoreError> {
+    fn of(
+        inquiry: &Inquiry,
+        events: &'a [Outgoing],
+        keyed: Option<Keyed<'a>>,
+    ) -> Result<Columns<'a>, StoreError> {
         Ok(Columns {
             status: inquiry.recorded_status().as_str(),
             deadline: inquiry.deadline(),
             next_due: inquiry.next_due().map(ceil_micros),
             record: serde_json::to_string(inquiry).map_err(json)?,
-            sequences: events.iter().map(|e| bigint(e.event().sequence)).collect(),
+            sequences: events.iter().map(|e| bigint(e.event.sequence)).collect(),
             events: events
                 .iter()
-                .map(|e| serde_json::to_string(e.event()))
+                .map(|e| serde_json::to_string(&e.event))
                 .collect::<Result<_, _>>()
                 .map_err(json)?,
-            payloads: events.iter().map(Outbound::payload).collect(),
+            payloads: events.iter().map(|e| e.payload.as_deref()).collect(),
+            key_client: keyed.map(|k| k.key.client.as_slice()),
+            key: keyed.map(|k| k.key.key.as_str()),
+            key_status: keyed.map(|k| i32::from(k.answer.status)),
+            key_code: keyed.and_then(|k| k.answer.code.as_deref()),
+            key_document: keyed.map(|k| k.answer.body.as_str()),
         })
     }
 
     /// The statement's parameters: `head`, then status, deadline, next due, record, the
-    /// events' sequence numbers, the events and their payloads (the order both the insert
-    /// and the save statements use).
+    /// events' sequence numbers, the events and their payloads, then the keyed answer's
+    /// client, key, status, code and document (the order both the insert and the save
+    /// statements use).
     fn after(&'a self, head: &[&'a (dyn ToSql + Sync)]) -> Vec<&'a (dyn ToSql + Sync)> {
-        let columns: [&'a (dyn ToSql + Sync); 7] = [
+        let columns: [&'a (dyn ToSql + Sync); 12] = [
             &self.status,
             &self.deadline,
             &self.next_due,
@@ -210,6 +246,11 @@ impl<'a> Columns<'a> {
             &self.sequences,
             &self.events,
             &self.payloads,
+            &self.key_client,
+            &self.key,
+            &self.key_status,
+            &self.key_code,
+            &self.key_document,
         ];
         head.iter().copied().chain(columns).collect()
     }
@@ -268,10 +309,12 @@ impl PostgresStore {
         Ok(PostgresStore { pool, options })
     }
 
-    /// Creates the tables, columns and indexes that are missing.
+    /// Creates the tables, columns and indexes that are missing (the mirrors' too, with the
+    /// `mirror` feature).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let client = self.client().await?;
-        for migration in MIGRATIONS {
+        let mirror = cfg!(feature = "mirror").then_some(MIRROR_MIGRATION);
+        for migration in MIGRATIONS.into_iter().chain(mirror) {
             let outcome = self.timed(client.batch_execute(migration)).await;
             if outcome.is_err() {
                 return self.settle(client, outcome);
@@ -280,10 +323,10 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// A pooled connection, for the service's own queries (and tests). It goes back to the
-    /// pool when dropped. Waiting for one is bounded by the call timeout, and making a new
-    /// one by the connect timeout; either way out is [`StoreError::Unavailable`].
-    pub async fn client(&self) -> Result<Object, StoreError> {
+    /// A pooled connection. It goes back to the pool when dropped. Waiting for one is
+    /// bounded by the call timeout, and making a new one by the connect timeout; either way
+    /// out is [`StoreError::Unavailable`].
+    async fn client(&self) -> Result<Object, StoreError> {
         self.pool
             .get()
             .await
@@ -345,6 +388,7 @@ enum Failure {
     Timeout,
 }
 
+#[async_trait]
 impl InquiryStore for PostgresStore {
     async fn load(&self, id: InquiryId) -> Result<Option<Inquiry>, StoreError> {
         let key = id.to_string();
@@ -385,11 +429,16 @@ impl InquiryStore for PostgresStore {
         Ok(Some(inquiry))
     }
 
-    async fn insert<E: Outbound>(&self, inquiry: &Inquiry, events: &[E]) -> Result<(), StoreError> {
+    async fn insert(
+        &self,
+        inquiry: &Inquiry,
+        events: &[Outgoing],
+        keyed: Option<Keyed<'_>>,
+    ) -> Result<(), StoreError> {
         let id = inquiry.id();
         let key = id.to_string();
         let rev = bigint(inquiry.revision());
-        let c = Columns::of(inquiry, events)?;
+        let c = Columns::of(inquiry, events, keyed)?;
         let params = c.after(&[&key, &rev]);
         let rows = self
             .rows(
@@ -403,6 +452,12 @@ impl InquiryStore for PostgresStore {
                          SELECT inserted.id, e.sequence, e.event::json, e.payload
                          FROM inserted, unnest($7::bigint[], $8::text[], $9::text[])
                              AS e(sequence, event, payload)
+                         RETURNING 1),
+                     kept AS (
+                         UPDATE inquiry_idempotency
+                         SET status = $12, code = $13, document = $14
+                         FROM inserted
+                         WHERE client = $10 AND key = $11 AND status IS NULL
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM outbox)",
                 &params,
@@ -415,21 +470,22 @@ impl InquiryStore for PostgresStore {
         }
     }
 
-    async fn save<E: Outbound>(
+    async fn save(
         &self,
         inquiry: &Inquiry,
         expected: u64,
-        events: &[E],
+        events: &[Outgoing],
+        keyed: Option<Keyed<'_>>,
     ) -> Result<(), StoreError> {
         let id = inquiry.id();
         let key = id.to_string();
         let rev = bigint(inquiry.revision());
         let expected_rev = bigint(expected);
-        let c = Columns::of(inquiry, events)?;
+        let c = Columns::of(inquiry, events, keyed)?;
         let params = c.after(&[&key, &expected_rev, &rev]);
-        // Compare-and-swap and the outbox in one statement: both or neither. Only on a
-        // conflict does the same statement read the stored revision, for the error (CASE
-        // evaluates the lookup only when nothing was updated).
+        // Compare-and-swap, the outbox and the keyed answer in one statement: all or
+        // nothing. Only on a conflict does the same statement read the stored revision, for
+        // the error (CASE evaluates the lookup only when nothing was updated).
         let rows = self
             .rows(
                 "WITH updated AS (
@@ -443,6 +499,12 @@ impl InquiryStore for PostgresStore {
                          SELECT updated.id, e.sequence, e.event::json, e.payload
                          FROM updated, unnest($8::bigint[], $9::text[], $10::text[])
                              AS e(sequence, event, payload)
+                         RETURNING 1),
+                     kept AS (
+                         UPDATE inquiry_idempotency
+                         SET status = $13, code = $14, document = $15
+                         FROM updated
+                         WHERE client = $11 AND key = $12 AND status IS NULL
                          RETURNING 1)
                      SELECT (SELECT count(*) FROM updated),
                             CASE WHEN NOT EXISTS (SELECT 1 FROM updated)
@@ -499,7 +561,10 @@ impl InquiryStore for PostgresStore {
         claimed.sort();
         parse_ids(claimed.into_iter().map(|(_, id)| Ok(id)))
     }
+}
 
+#[async_trait]
+impl Outbox for PostgresStore {
     async fn claim_outbox(
         &self,
         now: DateTime<Utc>,
@@ -529,7 +594,7 @@ impl InquiryStore for PostgresStore {
         outgoing(rows)
     }
 
-    async fn ack_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+    async fn ack_outbox(&self, events: &[Outgoing]) -> Result<(), StoreError> {
         let (inquiries, sequences) = keys(events);
         self.rows(
             "DELETE FROM inquiry_outbox o
@@ -541,9 +606,9 @@ impl InquiryStore for PostgresStore {
         Ok(())
     }
 
-    async fn fail_outbox<E: Outbound>(
+    async fn fail_outbox(
         &self,
-        events: &[E],
+        events: &[Outgoing],
         attempted_at: DateTime<Utc>,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
@@ -576,7 +641,7 @@ impl InquiryStore for PostgresStore {
         outgoing(rows)
     }
 
-    async fn redrive_outbox<E: Outbound>(&self, events: &[E]) -> Result<(), StoreError> {
+    async fn redrive_outbox(&self, events: &[Outgoing]) -> Result<(), StoreError> {
         let (inquiries, sequences) = keys(events);
         self.rows(
             "UPDATE inquiry_outbox o
@@ -591,10 +656,117 @@ impl InquiryStore for PostgresStore {
     }
 }
 
+#[async_trait]
+impl IdempotencyStore for PostgresStore {
+    async fn claim_key(
+        &self,
+        key: &IdempotencyKey,
+        fingerprint: [u8; 32],
+        now: DateTime<Utc>,
+    ) -> Result<KeyClaim, StoreError> {
+        let expired_by = storable(
+            now.checked_sub_signed(KEPT_FOR)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        );
+        let now = storable(now);
+        let abandoned = self.options.key_abandoned_after.as_secs_f64();
+        // Takes the key when it is new, expired, or abandoned (its request's process died:
+        // taken long ago on the database's clock, never answered); otherwise reads what it
+        // holds. The read sees the table as the statement began: a row another request
+        // inserted since is missing from it, which is answered as running.
+        let rows = self
+            .rows(
+                "WITH taken AS (
+                         INSERT INTO inquiry_idempotency
+                             (client, key, fingerprint, created_at, taken_at)
+                         VALUES ($1, $2, $3, $4, clock_timestamp())
+                         ON CONFLICT (client, key) DO UPDATE
+                             SET fingerprint = EXCLUDED.fingerprint,
+                                 created_at = EXCLUDED.created_at,
+                                 taken_at = EXCLUDED.taken_at,
+                                 status = NULL, document = NULL, code = NULL
+                             WHERE inquiry_idempotency.created_at <= $5
+                                OR (inquiry_idempotency.status IS NULL
+                                    AND inquiry_idempotency.fingerprint = EXCLUDED.fingerprint
+                                    AND inquiry_idempotency.taken_at
+                                        < clock_timestamp() - make_interval(secs => $6))
+                         RETURNING 1)
+                     SELECT (SELECT count(*) FROM taken), i.fingerprint, i.status, i.document, i.code
+                     FROM (SELECT 1) AS one
+                     LEFT JOIN inquiry_idempotency i ON i.client = $1 AND i.key = $2",
+                &[
+                    &key.client.as_slice(),
+                    &key.key,
+                    &fingerprint.as_slice(),
+                    &now,
+                    &expired_by,
+                    &abandoned,
+                ],
+            )
+            .await?;
+        let row = single(rows)?;
+        if row.try_get::<_, i64>(0).map_err(query_error)? == 1 {
+            return Ok(KeyClaim::Taken);
+        }
+        let stored: Option<Vec<u8>> = row.try_get(1).map_err(query_error)?;
+        let Some(stored) = stored else {
+            return Ok(KeyClaim::Running);
+        };
+        if stored != fingerprint {
+            return Ok(KeyClaim::Mismatch);
+        }
+        let status: Option<i32> = row.try_get(2).map_err(query_error)?;
+        let Some(status) = status else {
+            return Ok(KeyClaim::Running);
+        };
+        let status = u16::try_from(status).map_err(|_| {
+            StoreError::Backend(
+                format!("a kept answer's status {status} is not an HTTP status").into(),
+            )
+        })?;
+        let body: Option<String> = row.try_get(3).map_err(query_error)?;
+        Ok(KeyClaim::Replay(KeptAnswer {
+            status,
+            code: row.try_get(4).map_err(query_error)?,
+            body: body.unwrap_or_default(),
+        }))
+    }
+
+    async fn keep_answer(
+        &self,
+        key: &IdempotencyKey,
+        answer: &KeptAnswer,
+    ) -> Result<(), StoreError> {
+        self.rows(
+            "UPDATE inquiry_idempotency SET status = $3, code = $4, document = $5
+                 WHERE client = $1 AND key = $2 AND status IS NULL",
+            &[
+                &key.client.as_slice(),
+                &key.key,
+                &i32::from(answer.status),
+                &answer.code,
+                &answer.body,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn release_key(&self, key: &IdempotencyKey) -> Result<(), StoreError> {
+        self.rows(
+            "DELETE FROM inquiry_idempotency
+                 WHERE client = $1 AND key = $2 AND status IS NULL",
+            &[&key.client.as_slice(), &key.key],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// The outbox's key of each event: inquiry ids and sequence numbers, as two arrays.
-fn keys<E: Outbound>(events: &[E]) -> (Vec<String>, Vec<i64>) {
-    let inquiries = events.iter().map(|e| e.event().inquiry_id.to_string());
-    let sequences = events.iter().map(|e| bigint(e.event().sequence));
+fn keys(events: &[Outgoing]) -> (Vec<String>, Vec<i64>) {
+    let inquiries = events.iter().map(|e| e.event.inquiry_id.to_string());
+    let sequences = events.iter().map(|e| bigint(e.event.sequence));
     (inquiries.collect(), sequences.collect())
 }
 

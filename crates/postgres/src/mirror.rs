@@ -1,9 +1,9 @@
 //! Mirrors of an upstream provider's inquiries (feature `mirror`): the same compare-and-swap
 //! on a revision column as inquiries, in the table `inquiry_mirrors` (migration 0005).
 
-use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle::{Error, InquiryId};
 use inquiry_lifecycle_mirror::{Mirror, MirrorStore};
+use inquiry_lifecycle_store::StoreError;
 use tokio_postgres::Row;
 
 use crate::{bigint, limit, query_error, swapped, PostgresStore};

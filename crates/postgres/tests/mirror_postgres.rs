@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use inquiry_lifecycle::store::StoreError;
 use inquiry_lifecycle_mirror::{suite, Mirror, MirrorStore};
+use inquiry_lifecycle_store::StoreError;
 
 mod common;
 
@@ -41,7 +41,7 @@ async fn a_corrupt_mirror_row_is_reported_and_the_columns_follow_the_record() {
     let _ = mirror.apply(documents.last().unwrap());
     let _ = mirror.apply(&documents[0]);
     store.insert_mirror(&mirror).await.unwrap();
-    let client = store.client().await.unwrap();
+    let client = common::raw("mirror_corrupt").await;
     let row = client
         .query_one(
             "SELECT revision, status, needs_reconcile FROM inquiry_mirrors WHERE id = $1",

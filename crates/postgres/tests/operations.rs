@@ -7,9 +7,9 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::store::{act, suite, ActError, InquiryStore, StoreError};
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
 use inquiry_lifecycle_postgres::Options;
+use inquiry_lifecycle_store::{act, suite, ActError, InquiryStore, Outbox, Outgoing, StoreError};
 
 mod common;
 
@@ -24,7 +24,10 @@ async fn seeded(store: &impl InquiryStore, n: usize, seed: u64) -> Vec<InquiryId
     let mut ids = Vec::new();
     for _ in 0..n {
         let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
-        store.insert(&inquiry, &events).await.unwrap();
+        store
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await
+            .unwrap();
         ids.push(inquiry.id());
     }
     ids
@@ -65,10 +68,8 @@ async fn claims_and_leases_at_the_ends_of_time_answer() {
 #[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
 async fn errors_keep_the_databases_message_and_their_source_chain() {
     let store = fresh("causes").await;
-    store
-        .client()
+    common::raw("causes")
         .await
-        .unwrap()
         .batch_execute("DROP TABLE inquiries CASCADE")
         .await
         .unwrap();
@@ -97,7 +98,7 @@ async fn errors_keep_the_databases_message_and_their_source_chain() {
 async fn a_tampered_column_is_reported_as_corrupt() {
     let store = fresh("tampered").await;
     let ids = seeded(&store, 2, 2).await;
-    let client = store.client().await.unwrap();
+    let client = common::raw("tampered").await;
     client
         .execute(
             "UPDATE inquiries SET revision = 7 WHERE id = $1",
@@ -135,7 +136,7 @@ async fn a_stalled_call_times_out_as_unavailable_and_the_store_recovers() {
     let mut quick = Options::default();
     quick.call_timeout = Duration::from_millis(500);
     let impatient = connect_with(&own("stall"), quick).await;
-    let mut blocker = store.client().await.unwrap();
+    let mut blocker = common::raw("stall").await;
     let lock = blocker.transaction().await.unwrap();
     lock.batch_execute("LOCK TABLE inquiries IN ACCESS EXCLUSIVE MODE")
         .await
@@ -161,7 +162,7 @@ async fn a_stalled_call_times_out_as_unavailable_and_the_store_recovers() {
 #[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
 async fn a_database_of_version_0_1_upgrades_in_place() {
     let store = common::empty("upgrade").await;
-    let client = store.client().await.unwrap();
+    let client = common::raw("upgrade").await;
     for migration in &inquiry_lifecycle_postgres::MIGRATIONS[..2] {
         client.batch_execute(migration).await.unwrap();
     }

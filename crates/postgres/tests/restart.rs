@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::store::{act, suite, ActError, InquiryStore, StoreError};
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
 use inquiry_lifecycle_postgres::Options;
+use inquiry_lifecycle_store::{act, suite, ActError, InquiryStore, Outgoing, StoreError};
 
 mod common;
 
@@ -49,7 +49,10 @@ async fn a_server_restart_during_writes_loses_and_duplicates_nothing() {
     let mut ids = Vec::new();
     for _ in 0..4 {
         let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), &mut random).unwrap();
-        store.insert(&inquiry, &events).await.unwrap();
+        store
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await
+            .unwrap();
         ids.push(inquiry.id());
     }
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -8,9 +8,9 @@
 use std::sync::Arc;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle::store::{suite, InquiryStore};
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
 use inquiry_lifecycle_postgres::Options;
+use inquiry_lifecycle_store::{suite, InquiryStore, Outbox, Outgoing};
 
 mod common;
 
@@ -41,6 +41,15 @@ async fn postgres_store_passes_the_conformance_suite() {
     suite::payloads_and_failed_deliveries(&fresh("suite_delivery").await)
         .await
         .unwrap();
+    suite::idempotency_keys(&fresh("suite_keys").await)
+        .await
+        .unwrap();
+    suite::a_keyed_answer_commits_with_its_change(&fresh("suite_keyed").await)
+        .await
+        .unwrap();
+    suite::a_lost_answer_is_replayed_never_applied_twice(&fresh("suite_lost_answer").await)
+        .await
+        .unwrap();
     // Migrations are idempotent.
     fresh("suite_due").await.migrate().await.unwrap();
 }
@@ -50,10 +59,8 @@ async fn postgres_store_passes_the_conformance_suite() {
 async fn postgres_store_reports_a_corrupt_record() {
     let store = fresh("corrupt").await;
     let id = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
-    store
-        .client()
+    common::raw("corrupt")
         .await
-        .unwrap()
         .execute(
             "INSERT INTO inquiries (id, revision, status, record) VALUES ($1, 1, 'approved', $2)",
             &[
@@ -79,7 +86,10 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
             &mut random,
         )
         .unwrap();
-        store.insert(&inquiry, &events).await.unwrap();
+        store
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await
+            .unwrap();
     }
     let now = t0 + TimeDelta::days(2);
     let schema = own("claims");
@@ -122,7 +132,7 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
     // An expired claim can be taken again (the claims above last one second).
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let later = now + TimeDelta::minutes(1);
-    let events = inquiry_lifecycle::store::sweep(&store, later, 100)
+    let events = inquiry_lifecycle_store::sweep(&store, later, 100)
         .await
         .unwrap();
     assert_eq!(
@@ -144,11 +154,12 @@ async fn postgres_due_instants_are_rounded_up_to_the_microsecond() {
     for (nanos, stored_micros) in [(1_500i64, 2i64), (2_000, 2), (999, 1)] {
         let created = t0 + TimeDelta::nanoseconds(nanos);
         let (inquiry, events) = Inquiry::create(&Policy::default(), created, &mut random).unwrap();
-        store.insert(&inquiry, &events).await.unwrap();
-        let row = store
-            .client()
+        store
+            .insert(&inquiry, &Outgoing::plain(&events), None)
             .await
-            .unwrap()
+            .unwrap();
+        let row = common::raw("micros")
+            .await
             .query_one(
                 "SELECT next_due FROM inquiries WHERE id = $1",
                 &[&inquiry.id().to_string()],
@@ -182,7 +193,10 @@ async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_ne
     let mut committed = Vec::new();
     for _ in 0..5 {
         let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
-        store.insert(&inquiry, &events).await.unwrap();
+        store
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await
+            .unwrap();
         committed.extend(events.iter().map(|e| e.id()));
     }
     let dying = connect_to(&schema).await;
@@ -211,13 +225,50 @@ async fn postgres_publisher_that_dies_after_claiming_leaves_its_events_to_the_ne
         "after the lease the dead publisher's events come to the next one"
     );
     next.ack_outbox(&redelivered).await.unwrap();
-    let left: i64 = next
-        .client()
+    let left: i64 = common::raw("dies")
         .await
-        .unwrap()
         .query_one("SELECT count(*) FROM inquiry_outbox", &[])
         .await
         .unwrap()
         .get(0);
     assert_eq!(left, 0, "acknowledged events leave the outbox");
+}
+
+/// A key whose request died before answering (its row taken, never answered) is free again
+/// once `key_abandoned_after` has passed on the database's clock, for the same request only;
+/// before then a retry is told the request is running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn an_abandoned_key_is_free_again_after_its_hold() {
+    use inquiry_lifecycle_store::{IdempotencyKey, IdempotencyStore, KeyClaim};
+    fresh("abandoned").await;
+    let mut options = Options::default();
+    options.key_abandoned_after = std::time::Duration::from_millis(300);
+    let store = connect_with(&own("abandoned"), options).await;
+    let key = IdempotencyKey {
+        client: [1; 32],
+        key: "dead-process".to_owned(),
+    };
+    let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        store.claim_key(&key, [1; 32], now).await.unwrap(),
+        KeyClaim::Taken
+    );
+    assert_eq!(
+        store.claim_key(&key, [1; 32], now).await.unwrap(),
+        KeyClaim::Running
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        store.claim_key(&key, [2; 32], now).await.unwrap(),
+        KeyClaim::Mismatch
+    );
+    assert_eq!(
+        store.claim_key(&key, [1; 32], now).await.unwrap(),
+        KeyClaim::Taken
+    );
+    assert_eq!(
+        store.claim_key(&key, [1; 32], now).await.unwrap(),
+        KeyClaim::Running
+    );
 }

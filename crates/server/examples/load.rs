@@ -585,7 +585,7 @@ async fn main() {
     let mut expected: HashMap<InquiryId, u64> = HashMap::new();
     for id in &ids {
         let inquiry = loop {
-            match app.store().load_boxed(*id).await {
+            match app.store().load(*id).await {
                 Ok(Some(inquiry)) => break inquiry,
                 Ok(None) => fail(format!("{id} was answered 201 and is not kept")),
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,

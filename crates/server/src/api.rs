@@ -9,9 +9,11 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use inquiry_lifecycle::store::{act_rendering, Change, Outgoing, Render};
 use inquiry_lifecycle::{
     Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
+};
+use inquiry_lifecycle_store::{
+    act_keyed, act_rendering, Acted, Change, IdempotencyKey, InquiryStore, Outbox, Outgoing, Render,
 };
 use inquiry_lifecycle_wire::{
     ActionMeta, Inflection, InquiryDocument, InquiryResource, OneTimeLink, SessionResource,
@@ -20,7 +22,7 @@ use inquiry_lifecycle_wire::{
 use serde_json::Value;
 
 use crate::error::{json_response, ok_json, ApiError};
-use crate::idempotency::{Replay, Stored};
+use crate::idempotency::{self, Claimed, Stored};
 use crate::webhooks::{self, WireRender};
 use crate::App;
 
@@ -104,7 +106,15 @@ impl FromRequest<Arc<App>> for ApiRequest {
     }
 }
 
-/// What an endpoint answers.
+/// What an endpoint answers: an inquiry document, or another JSON body.
+pub(crate) trait Answered: Send + 'static {
+    /// The answer as kept for replays (never a secret).
+    fn stored(&self) -> Stored;
+    /// The response, keys in `inflection`.
+    fn respond(self, inflection: Inflection) -> Response;
+}
+
+/// An inquiry document, with the action's `meta` (a token or a link) if any.
 struct Answer {
     status: u16,
     inquiry: InquiryResource,
@@ -121,77 +131,147 @@ impl Answer {
     }
 }
 
-/// Runs `work` for `request`, through its `Idempotency-Key` when it has one, and answers.
-async fn answer(
-    app: &App,
-    request: &ApiRequest,
-    work: impl Future<Output = Result<Answer, ApiError>>,
-) -> Response {
+impl Answered for Answer {
+    fn stored(&self) -> Stored {
+        Stored::Inquiry(self.status, self.inquiry.clone())
+    }
+
+    fn respond(self, inflection: Inflection) -> Response {
+        let document = match self.meta {
+            Some(meta) => InquiryDocument::answer(self.inquiry, meta),
+            None => InquiryDocument::new(self.inquiry),
+        };
+        json_response(self.status, document.to_json(inflection))
+    }
+}
+
+/// A 200 answer with a JSON body of its own (the clock, parked deliveries).
+pub(crate) struct JsonAnswer(pub(crate) String);
+
+impl Answered for JsonAnswer {
+    fn stored(&self) -> Stored {
+        Stored::Json(200, self.0.clone())
+    }
+
+    fn respond(self, _inflection: Inflection) -> Response {
+        json_response(200, self.0)
+    }
+}
+
+/// Runs `work` for `request` and answers. A POST with an `Idempotency-Key` runs through
+/// its key (S3): a retry is answered again, and the work runs in a task of its own, to its
+/// end even if the client goes away, so that its key is always settled. The work gets the
+/// key it holds, to commit its answer with its change.
+pub(crate) async fn answer<A, F, Fut>(app: &Arc<App>, request: &ApiRequest, work: F) -> Response
+where
+    A: Answered,
+    F: FnOnce(Arc<App>, Option<IdempotencyKey>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<A, ApiError>> + Send + 'static,
+{
     let inflection = request.inflection;
     let key = request
         .idempotency_key
-        .as_deref()
+        .clone()
         .filter(|_| request.method == Method::POST);
     let Some(key) = key else {
-        return respond(work.await, inflection);
+        return respond(work(Arc::clone(app), None).await, inflection);
     };
-    let fingerprint = [
-        request.method.as_str().as_bytes(),
-        request.path.as_bytes(),
-        &request.body,
-    ];
-    match app
-        .idempotency
-        .begin(request.client, key, &fingerprint, app.clock.now())
-        .await
-    {
+    let key = IdempotencyKey {
+        client: request.client,
+        key,
+    };
+    let fingerprint =
+        idempotency::fingerprint(request.method.as_str(), &request.path, &request.body);
+    match idempotency::claim(&*app.store, &key, fingerprint, app.clock.now()).await {
         Err(error) => error.respond(inflection),
-        Ok(Replay::Replay(stored)) => {
+        Ok(Claimed::Replay(stored)) => {
             // Rendered as the first answer was, in this request's inflection; never a secret.
-            let replayed = match stored {
-                Stored::Inquiry(status, inquiry) => Ok(Answer {
+            let mut response = match stored {
+                Stored::Inquiry(status, inquiry) => Answer {
                     status,
                     inquiry,
                     meta: None,
-                }),
-                Stored::Error(error) => Err(error),
+                }
+                .respond(inflection),
+                Stored::Json(status, body) => json_response(status, body),
+                Stored::Error(error) => error.respond(inflection),
             };
-            let mut response = respond(replayed, inflection);
             response
                 .headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             response
         }
-        Ok(Replay::Run(guard)) => {
-            let outcome = work.await;
-            let stored = match &outcome {
-                Ok(answer) => Stored::Inquiry(answer.status, answer.inquiry.clone()),
-                Err(error) => Stored::Error(error.clone()),
-            };
-            guard.keep(stored, app.clock.now()).await;
+        Ok(Claimed::Run) => {
+            let app = Arc::clone(app);
+            let task = tokio::spawn(async move {
+                let outcome = work(Arc::clone(&app), Some(key.clone())).await;
+                let stored = match &outcome {
+                    Ok(answer) => answer.stored(),
+                    Err(error) => Stored::Error(error.clone()),
+                };
+                idempotency::settle(&*app.store, &key, &stored).await;
+                outcome
+            });
+            let outcome = task.await.unwrap_or_else(|error| {
+                tracing::error!(%error, "a keyed request's task failed");
+                Err(ApiError::new(
+                    500,
+                    "internal",
+                    "the request failed; retry it",
+                ))
+            });
             respond(outcome, inflection)
         }
     }
 }
 
-fn respond(outcome: Result<Answer, ApiError>, inflection: Inflection) -> Response {
+fn respond<A: Answered>(outcome: Result<A, ApiError>, inflection: Inflection) -> Response {
     match outcome {
-        Ok(answer) => {
-            let document = match answer.meta {
-                Some(meta) => InquiryDocument::answer(answer.inquiry, meta),
-                None => InquiryDocument::new(answer.inquiry),
-            };
-            json_response(answer.status, document.to_json(inflection))
-        }
+        Ok(answer) => answer.respond(inflection),
         Err(error) => error.respond(inflection),
     }
+}
+
+/// Loads, applies `operation` and saves (rendering the events as webhook documents),
+/// committing the keyed answer (`status` and the inquiry as at `now`) with the change when
+/// the request holds a key.
+async fn act_on<T, F>(
+    app: &App,
+    id: InquiryId,
+    key: Option<&IdempotencyKey>,
+    status: u16,
+    now: DateTime<Utc>,
+    operation: F,
+) -> Result<Acted<T>, ApiError>
+where
+    T: Change,
+    F: FnMut(&mut Inquiry) -> Result<T, inquiry_lifecycle::Error> + Send,
+{
+    let acted = match key {
+        None => act_rendering(&*app.store, id, ATTEMPTS, &WireRender, operation).await,
+        Some(key) => {
+            let answer = |inquiry: &Inquiry, _: &T| idempotency::kept_inquiry(status, inquiry, now);
+            act_keyed(
+                &*app.store,
+                id,
+                ATTEMPTS,
+                Some(&WireRender),
+                key,
+                operation,
+                answer,
+            )
+            .await
+        }
+    };
+    Ok(acted?)
 }
 
 /// `POST /api/v1/inquiries` → 201: creates an inquiry, with an optional body
 /// `{"data": {"attributes": {"reference-id": …, "<interval>-seconds": …}}}`.
 pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
-    let work = async {
-        let (reference, policy) = creation(&request.body, &app.policy)?;
+    let body = request.body.clone();
+    let work = |app: Arc<App>, key: Option<IdempotencyKey>| async move {
+        let (reference, policy) = creation(&body, &app.policy)?;
         let now = app.clock.now();
         let (inquiry, events) = {
             let mut random = app.random();
@@ -203,7 +283,9 @@ pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Respons
             }
         };
         let rendered = WireRender.render(None, &inquiry, &events);
-        app.store.insert_boxed(&inquiry, &rendered).await?;
+        let kept = idempotency::kept_inquiry(201, &inquiry, now);
+        let keyed = key.as_ref().map(|key| idempotency::keyed(key, &kept));
+        app.store.insert(&inquiry, &rendered, keyed).await?;
         Ok(Answer {
             status: 201,
             inquiry: InquiryResource::at(&inquiry, now),
@@ -300,7 +382,7 @@ pub async fn show(
     Path(id): Path<String>,
     request: ApiRequest,
 ) -> Response {
-    let work = async {
+    let work = |app: Arc<App>, _key| async move {
         let inquiry = app.load(InquiryId::parse(&id)?).await?;
         Ok(Answer::ok(InquiryResource::at(&inquiry, app.clock.now())))
     };
@@ -326,10 +408,10 @@ pub async fn sessions(
 
 /// The actions an endpoint of its own applies (`POST …/{id}/<action>`, `DELETE …/{id}`).
 pub async fn action(app: Arc<App>, id: String, request: ApiRequest, action: Action) -> Response {
-    let work = async {
+    let work = move |app: Arc<App>, key: Option<IdempotencyKey>| async move {
         let id = InquiryId::parse(&id)?;
         let now = app.clock.now();
-        let acted = act_rendering(&*app.store, id, ATTEMPTS, &WireRender, |inquiry| {
+        let acted = act_on(&app, id, key.as_ref(), 200, now, |inquiry| {
             let mut random = app.random();
             inquiry.act(action, now, &mut *random)
         })
@@ -391,11 +473,12 @@ pub async fn simulate(
     Path(id): Path<String>,
     request: ApiRequest,
 ) -> Response {
-    let work = async {
+    let body = request.body.clone();
+    let work = move |app: Arc<App>, key: Option<IdempotencyKey>| async move {
         let id = InquiryId::parse(&id)?;
-        let actions = simulated_actions(&request.body)?;
+        let actions = simulated_actions(&body)?;
         let now = app.clock.now();
-        let acted = act_rendering(&*app.store, id, ATTEMPTS, &WireRender, |inquiry| {
+        let acted = act_on(&app, id, key.as_ref(), 200, now, |inquiry| {
             let mut random = app.random();
             let mut simulated = Simulated {
                 events: Vec::new(),
@@ -460,8 +543,9 @@ fn simulated_actions(body: &[u8]) -> Result<Vec<Action>, ApiError> {
 
 /// `POST /sandbox/clock` (only with `--test-clock`): `{"advance": "25h"}` or
 /// `{"now": "<RFC 3339>"}` → 200 `{"now": …}`; then applies what is due (E5).
-pub async fn sandbox_clock(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let work = async {
+pub async fn sandbox_clock(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
+    let body = request.body.clone();
+    let work = |app: Arc<App>, _key| async move {
         let value: Value = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("the body is not JSON: {e}")))?;
         let now = app.clock.now();
@@ -492,15 +576,10 @@ pub async fn sandbox_clock(State(app): State<Arc<App>>, body: Bytes) -> Response
         };
         let now = app.clock.set(to)?;
         app.sweep(now).await;
-        Ok(now)
+        let now = now.to_rfc3339_opts(SecondsFormat::Millis, true);
+        Ok(JsonAnswer(serde_json::json!({ "now": now }).to_string()))
     };
-    let now = work
-        .await
-        .map(|now| now.to_rfc3339_opts(SecondsFormat::Millis, true));
-    ok_json(
-        now.map(|now| serde_json::json!({ "now": now }).to_string()),
-        Inflection::Kebab,
-    )
+    answer(&app, &request, work).await
 }
 
 /// The answer to any path the service does not serve.
@@ -524,7 +603,7 @@ const PARKED_PAGE: usize = 1000;
 /// `GET /api/v1/webhooks/parked` → 200 `{"data": [<webhook-delivery>…]}`: events whose
 /// last delivery attempt failed (H2), oldest first.
 pub async fn parked(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
-    let listed = app.store.parked_outbox_boxed(PARKED_PAGE).await;
+    let listed = app.store.parked_outbox(PARKED_PAGE).await;
     let body = listed.map_err(ApiError::from).map(|parked| {
         let data: Vec<Value> = parked
             .iter()
@@ -538,15 +617,15 @@ pub async fn parked(State(app): State<Arc<App>>, request: ApiRequest) -> Respons
 /// `POST /api/v1/webhooks/parked/redrive` → 200 `{"meta": {"redriven": n}}`: every parked
 /// event is delivered again, with a fresh run of attempts.
 pub async fn redrive_all(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
-    let work = async {
-        let parked = app.store.parked_outbox_boxed(PARKED_PAGE).await?;
-        app.store.redrive_outbox_boxed(&parked).await?;
-        Ok::<_, ApiError>(parked.len())
+    let work = |app: Arc<App>, _key| async move {
+        let parked = app.store.parked_outbox(PARKED_PAGE).await?;
+        app.store.redrive_outbox(&parked).await?;
+        let count = parked.len();
+        Ok(JsonAnswer(
+            serde_json::json!({ "meta": { "redriven": count } }).to_string(),
+        ))
     };
-    let body = work
-        .await
-        .map(|count| serde_json::json!({ "meta": { "redriven": count } }).to_string());
-    ok_json(body, request.inflection)
+    answer(&app, &request, work).await
 }
 
 /// `POST /api/v1/webhooks/parked/{event_id}/redrive` → 200 `{"data": <webhook-delivery>}`
@@ -556,20 +635,21 @@ pub async fn redrive_one(
     Path(event_id): Path<String>,
     request: ApiRequest,
 ) -> Response {
-    let work = async {
+    let inflection = request.inflection;
+    let work = move |app: Arc<App>, _key| async move {
         let id = EventId::parse(&event_id)?;
-        let parked = app.store.parked_outbox_boxed(PARKED_PAGE).await?;
+        let parked = app.store.parked_outbox(PARKED_PAGE).await?;
         let outgoing = parked
             .iter()
             .find(|outgoing| outgoing.event.id() == id)
             .ok_or_else(|| ApiError::not_found(format!("no parked event {id}")))?;
         app.store
-            .redrive_outbox_boxed(std::slice::from_ref(outgoing))
+            .redrive_outbox(std::slice::from_ref(outgoing))
             .await?;
-        Ok::<_, ApiError>(webhooks::parked_json(outgoing, request.inflection))
+        let delivery = webhooks::parked_json(outgoing, inflection);
+        Ok(JsonAnswer(
+            serde_json::json!({ "data": delivery }).to_string(),
+        ))
     };
-    let body = work
-        .await
-        .map(|delivery| serde_json::json!({ "data": delivery }).to_string());
-    ok_json(body, request.inflection)
+    answer(&app, &request, work).await
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use inquiry_lifecycle::store::{ActError, StoreError};
+use inquiry_lifecycle_store::{ActError, StoreError};
 use inquiry_lifecycle_wire::{ErrorDocument, ErrorObject, Inflection};
 
 /// A refused or failed request.

@@ -9,8 +9,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use inquiry_lifecycle::store::act_rendering;
 use inquiry_lifecycle::{Error, InquiryId, LinkCode, SessionToken};
+use inquiry_lifecycle_store::act_rendering;
 use inquiry_lifecycle_wire::{Inflection, InquiryDocument, InquiryResource};
 use serde_json::Value;
 

@@ -32,8 +32,8 @@ use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
-use inquiry_lifecycle::store::{sweep_rendering, DynStore, MemoryStore, StoreError};
 use inquiry_lifecycle::{Action, Inquiry, InquiryId, Policy, SecureRandom};
+use inquiry_lifecycle_store::{sweep_rendering, InquiryStore, MemoryStore, Store, StoreError};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -44,11 +44,11 @@ pub use hostile::Hostility;
 pub use webhooks::{deliver_once, deliverer, Endpoint, Webhooks, WireRender};
 
 use api::ApiRequest;
-use idempotency::Idempotency;
 
 /// The service's state, shared by every request.
 pub struct App {
-    store: Box<dyn DynStore>,
+    /// The inquiries, their outbox and the idempotency keys (S3).
+    store: Arc<dyn Store>,
     clock: Clock,
     /// SHA-256 digests of the API keys: compared in constant time and of equal length,
     /// whatever the key sent (S2).
@@ -57,7 +57,6 @@ pub struct App {
     random: Mutex<SecureRandom>,
     public_url: String,
     max_body_bytes: usize,
-    idempotency: Idempotency,
     webhooks: Webhooks,
 }
 
@@ -84,7 +83,6 @@ impl App {
             random: Mutex::new(random),
             public_url: config.public_url().trim_end_matches('/').to_owned(),
             max_body_bytes: config.max_body_bytes,
-            idempotency: storage.idempotency,
             webhooks: Webhooks::new(
                 config.webhook_urls.clone(),
                 config
@@ -126,13 +124,13 @@ impl App {
 
     /// The store the service keeps its inquiries in (for tests and tools that check what
     /// it holds).
-    pub fn store(&self) -> &dyn DynStore {
+    pub fn store(&self) -> &dyn Store {
         &*self.store
     }
 
     async fn load(&self, id: InquiryId) -> Result<Inquiry, ApiError> {
         self.store
-            .load_boxed(id)
+            .load(id)
             .await?
             .ok_or(StoreError::NotFound(id))
             .map_err(ApiError::from)
@@ -232,29 +230,25 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-/// Where the service keeps its state: the inquiries (and their outbox) and the
-/// `Idempotency-Key` outcomes (S3).
+/// Where the service keeps its state: the inquiries, their outbox and the
+/// `Idempotency-Key` answers (S3), in one [`Store`].
 pub struct Storage {
-    store: Box<dyn DynStore>,
-    idempotency: Idempotency,
+    store: Arc<dyn Store>,
 }
 
 impl Storage {
     /// Everything in this process's memory.
     pub fn memory() -> Storage {
-        Storage::of(Box::new(MemoryStore::new()))
+        Storage::of(Arc::new(MemoryStore::new()))
     }
 
-    /// Inquiries in `store`, idempotency outcomes in this process's memory.
-    pub fn of(store: Box<dyn DynStore>) -> Storage {
-        Storage {
-            store,
-            idempotency: Idempotency::default(),
-        }
+    /// Everything in `store`.
+    pub fn of(store: Arc<dyn Store>) -> Storage {
+        Storage { store }
     }
 
-    /// Everything in PostgreSQL, shared by every process on the same database: the store's
-    /// schema is migrated and the idempotency table created when missing.
+    /// Everything in PostgreSQL, shared by every process on the same database; the schema
+    /// is migrated first.
     pub async fn postgres(url: &str) -> Result<Storage, String> {
         let store = inquiry_lifecycle_postgres::PostgresStore::connect(url)
             .await
@@ -263,18 +257,7 @@ impl Storage {
             .migrate()
             .await
             .map_err(|e| format!("cannot migrate the PostgreSQL schema: {e}"))?;
-        let client = store
-            .client()
-            .await
-            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-        client
-            .batch_execute(idempotency::POSTGRES_SCHEMA)
-            .await
-            .map_err(|e| format!("cannot create the idempotency table: {e}"))?;
-        Ok(Storage {
-            store: Box::new(store.clone()),
-            idempotency: Idempotency::Postgres(store),
-        })
+        Ok(Storage::of(Arc::new(store)))
     }
 }
 

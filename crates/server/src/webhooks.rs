@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use inquiry_lifecycle::store::{Outgoing, Render};
 use inquiry_lifecycle::{Event, Inquiry, InquiryId, RandomSource};
+use inquiry_lifecycle_store::{InquiryStore, Outbox, Outgoing, Render};
 use inquiry_lifecycle_wire::{
     sign, EventDocument, IncomingEvent, Inflection, InquiryResource, Resource, SessionResource,
     WebhookSecret, SIGNATURE_HEADER,
@@ -314,7 +314,7 @@ async fn body_of(app: &App, outgoing: &Outgoing) -> Option<Body> {
         tracing::error!(event = %outgoing.event.id(), "a stored webhook payload does not read back");
     }
     let event = &outgoing.event;
-    let inquiry = app.store.load_boxed(event.inquiry_id).await.ok()??;
+    let inquiry = app.store.load(event.inquiry_id).await.ok()??;
     let session = event
         .session_id
         .and_then(|id| inquiry.sessions().iter().find(|session| session.id() == id));
@@ -331,11 +331,7 @@ async fn body_of(app: &App, outgoing: &Outgoing) -> Option<Body> {
 
 /// Claims a batch from the outbox and delivers it; the number of events claimed.
 pub async fn deliver_once(app: &Arc<App>) -> usize {
-    let claimed = match app
-        .store
-        .claim_outbox_boxed(wall_clock(), LEASE, BATCH)
-        .await
-    {
+    let claimed = match app.store.claim_outbox(wall_clock(), LEASE, BATCH).await {
         Ok(claimed) => claimed,
         Err(error) => {
             tracing::warn!(%error, "cannot claim the outbox; retrying");
@@ -345,7 +341,7 @@ pub async fn deliver_once(app: &Arc<App>) -> usize {
     let count = claimed.len();
     if app.webhooks.endpoints.is_empty() {
         // Nowhere to deliver: delivered to every one of no endpoints, all at once.
-        if let Err(error) = app.store.ack_outbox_boxed(&claimed).await {
+        if let Err(error) = app.store.ack_outbox(&claimed).await {
             tracing::warn!(%error, "cannot acknowledge the outbox; its lease runs out");
         }
         return count;
@@ -372,7 +368,7 @@ async fn deliver(app: &App, outgoing: Outgoing) {
     };
     let batch = std::slice::from_ref(&outgoing);
     let stored = match outcome {
-        Attempt::Delivered => app.store.ack_outbox_boxed(batch).await,
+        Attempt::Delivered => app.store.ack_outbox(batch).await,
         Attempt::Failed => {
             let made = outgoing.attempts.saturating_add(1);
             let retry_at = (made < webhooks.max_attempts).then(|| {
@@ -385,7 +381,7 @@ async fn deliver(app: &App, outgoing: Outgoing) {
                     .remove(&(outgoing.event.inquiry_id, outgoing.event.sequence));
                 tracing::warn!(event = %outgoing.event.id(), attempts = made, "webhook parked after its last attempt");
             }
-            app.store.fail_outbox_boxed(batch, now, retry_at).await
+            app.store.fail_outbox(batch, now, retry_at).await
         }
     };
     if let Err(error) = stored {

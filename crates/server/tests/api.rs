@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{call, create, error_code, service, KEY};
+use common::{call, create, error_code, post_raw, service, KEY};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -315,6 +315,62 @@ async fn s3_a_retry_with_the_same_key_replays_without_secrets() {
     assert_eq!((first.as_u16(), again.as_u16()), (409, 409));
     assert_eq!(error_code(&body), "not_resumable");
     assert_eq!(headers["idempotent-replayed"], "true");
+}
+
+/// S3, what the audit found: an unreadable request's 400 is not kept (the corrected request
+/// with the same key runs); the same JSON spelled differently (re-indented, members in
+/// another order) is the same request (replayed, not `idempotency_conflict`).
+#[tokio::test]
+async fn s3_a_malformed_request_frees_its_key_and_json_counts_by_value() {
+    let base = service().await;
+    let create = format!("{base}/api/v1/inquiries");
+    let key = [("Idempotency-Key", "create-1")];
+    let (status, body, _) = post_raw(&create, "{\"data\": ", &key).await;
+    assert_eq!((status.as_u16(), error_code(&body)), (400, "bad_request"));
+    let first = r#"{"data": {"attributes": {"reference-id": "user-1", "expiration-after-create-interval-seconds": 600}}}"#;
+    let (status, created, headers) = post_raw(&create, first, &key).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert!(headers.get("idempotent-replayed").is_none());
+    let respelled = "{\n  \"data\": {\n    \"attributes\": {\n      \"expiration-after-create-interval-seconds\": 600,\n      \"reference-id\": \"user-1\"\n    }\n  }\n}";
+    let (status, again, headers) = post_raw(&create, respelled, &key).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(again["data"]["id"], created["data"]["id"]);
+    // Another value is another request.
+    let other = r#"{"data": {"attributes": {"reference-id": "user-2"}}}"#;
+    let (status, body, _) = post_raw(&create, other, &key).await;
+    assert_eq!(
+        (status.as_u16(), error_code(&body)),
+        (422, "idempotency_conflict")
+    );
+}
+
+/// S3 on the endpoints that change no inquiry: a retried clock move with its key moves the
+/// clock once, and a retried redrive answers as the first did.
+#[tokio::test]
+async fn s3_a_retried_clock_move_moves_the_clock_once() {
+    let base = service().await;
+    let clock = format!("{base}/sandbox/clock");
+    let key = [("Idempotency-Key", "advance-1")];
+    let advance = json!({"advance": "1h"});
+    let (status, first, _) = call(Method::POST, &clock, Some(advance.clone()), &key).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, again, headers) = call(Method::POST, &clock, Some(advance), &key).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(again["now"], first["now"]);
+    // The clock moved once: an unkeyed hour lands one hour after the first answer.
+    let (_, later, _) = call(Method::POST, &clock, Some(json!({"advance": "1h"})), &[]).await;
+    let at =
+        |body: &Value| chrono::DateTime::parse_from_rfc3339(body["now"].as_str().unwrap()).unwrap();
+    assert_eq!(at(&later) - at(&first), chrono::TimeDelta::hours(1));
+
+    let redrive = format!("{base}/api/v1/webhooks/parked/redrive");
+    let key = [("Idempotency-Key", "redrive-1")];
+    let (_, first, _) = call(Method::POST, &redrive, None, &key).await;
+    let (_, again, headers) = call(Method::POST, &redrive, None, &key).await;
+    assert_eq!(headers["idempotent-replayed"], "true");
+    assert_eq!(again, first);
 }
 
 #[tokio::test]

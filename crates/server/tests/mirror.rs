@@ -318,7 +318,7 @@ async fn differences<S: MirrorStore>(
 ) -> Result<usize, String> {
     let mut events = 0;
     for id in ids {
-        let inquiry = app.store().load_boxed(*id).await.unwrap().unwrap();
+        let inquiry = app.store().load(*id).await.unwrap().unwrap();
         let mirror = receiver.mirrors.load_mirror(*id).await.unwrap();
         let Some(mirror) = mirror else {
             return Err(format!("no mirror of {id}"));

@@ -394,8 +394,8 @@ async fn webhook_flags_are_checked_at_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_an_event_saved_without_its_document_is_sent_with_the_inquiry_as_it_stands() {
-    use inquiry_lifecycle::store::Outgoing;
     use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+    use inquiry_lifecycle_store::Outgoing;
     let (receiver, hooks) = Receiver::start().await;
     let camel = format!("camel={hooks}/camel");
     let (_, app) = service_with(&[
@@ -414,7 +414,7 @@ async fn h2_an_event_saved_without_its_document_is_sent_with_the_inquiry_as_it_s
         .iter()
         .map(|e| Outgoing::new(e.clone(), None))
         .collect();
-    app.store().insert_boxed(&inquiry, &plain).await.unwrap();
+    app.store().insert(&inquiry, &plain, None).await.unwrap();
     tokio::spawn(deliverer(app));
     let delivered = read(&receiver.wait_for("hook", 1).await[0]);
     assert_eq!(delivered.id, events[0].id());

@@ -25,11 +25,8 @@ pub async fn fresh(schema: &str) -> PostgresStore {
 /// A store on a schema of its own, emptied first, with no table yet (not migrated).
 pub async fn empty(schema: &str) -> PostgresStore {
     let schema = &own(schema);
-    let admin = PostgresStore::connect(&url()).await.unwrap();
-    admin
-        .client()
+    raw_on(&url())
         .await
-        .unwrap()
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
         ))
@@ -51,4 +48,23 @@ pub async fn connect_with(schema: &str, options: Options) -> PostgresStore {
     )
     .await
     .unwrap()
+}
+
+/// A plain connection (not the store's) whose search path is the test's `schema`, for
+/// statements the store does not make: planting broken rows, reading columns, locking.
+pub async fn raw(schema: &str) -> tokio_postgres::Client {
+    raw_on(&format!(
+        "{} options='-c search_path={}'",
+        url(),
+        own(schema)
+    ))
+    .await
+}
+
+async fn raw_on(config: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(config, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
 }

@@ -71,6 +71,29 @@ pub async fn call(
     (status, body, headers)
 }
 
+/// Sends a POST with this raw body text (any bytes, JSON or not) and the API key; returns
+/// the status, the JSON body and the headers.
+pub async fn post_raw(
+    url: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut request = Client::new()
+        .post(url)
+        .header("Authorization", format!("Bearer {KEY}"))
+        .header("Content-Type", "application/json")
+        .body(body.to_owned());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+    (status, body, headers)
+}
+
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["code"].as_str().unwrap()
 }
