@@ -93,7 +93,7 @@
 //!
 //! ## The rules
 //!
-//! The rule IDs (T1–T11, E1–E8, S1–S7, A1–A3, V1–V3) are those of the project's rule
+//! The rule IDs (T1–T11, E1–E8, S1–S7, A1–A3, V1–V3, L1–L4) are those of the project's rule
 //! book, `docs/RULES.md`; every refusal's message names the rule that refused it.
 //!
 //! ## Features

@@ -2,7 +2,7 @@
 //!
 //! Keep your own copy of each inquiry an upstream provider runs, from its webhooks, when
 //! they arrive late, twice or out of order. Rule IDs (M1–M6, with W6 and H1) are those of
-//! the project's `INTEGRATION.md`; `docs/MIRROR.md` explains the design in a page.
+//! the project's `docs/INTEGRATION.md`; `docs/MIRROR.md` explains the design in a page.
 //!
 //! The bug integrators report most is a late non-final event overwriting a final one: a
 //! `pending` that arrives after `approved` flips an approved user back. A mirror never

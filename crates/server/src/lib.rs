@@ -3,7 +3,7 @@
 //! The seed's inquiry API (`POST /api/v1/inquiries/<id>/resume` answering
 //! `{"data": …, "meta": {"session-token": …}}`) as a service any language can call, built on
 //! [`inquiry_lifecycle`] and its wire format ([`inquiry_lifecycle_wire`]). Rule IDs (S1–S6,
-//! W1–W7) are those of the project's `INTEGRATION.md`, summarised in this crate's README.
+//! W1–W7) are those of the project's `docs/INTEGRATION.md`, summarised in this crate's README.
 //!
 //! Start it with `cargo run -p inquiry-lifecycle-server -- --api-key test_key --test-clock`;
 //! `--help` lists every flag. Embed it with [`router`] and [`App`].

@@ -3,7 +3,7 @@
 //! The vendor's wire format for [`inquiry_lifecycle`]: JSON:API documents for inquiries,
 //! sessions, action responses, errors and events, in the three key inflections the vendor
 //! speaks, and signed webhooks. Rule IDs (W1–W7, H1) are those of the project's
-//! `INTEGRATION.md`, summarised in this crate's README.
+//! `docs/INTEGRATION.md`, summarised in this crate's README.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};

@@ -16,7 +16,7 @@ use inquiry_lifecycle_wire::WebhookSecret;
 use serde_json::Value;
 
 const HELP: &str = "\
-inquiry-mirror: replay webhook logs through the mirror (INTEGRATION.md M1-M5)
+inquiry-mirror: replay webhook logs through the mirror (docs/INTEGRATION.md M1-M5)
 
 usage: inquiry-mirror [--secret SECRET]... [--secret-file PATH]... FILE...
 
