@@ -49,7 +49,10 @@ async fn run(
     for _ in 0..rounds {
         let now = Utc::now();
         // The swept events are committed to the outbox with the state; deliver from there.
-        let _in_outbox = sweep(store, now, 100).await?;
+        let swept = sweep(store, now, 100).await?;
+        for (id, error) in &swept.set_aside {
+            eprintln!("set aside {id}: {error}");
+        }
         let claimed = store.claim_outbox(now, LEASE, 1_000).await?;
         for outgoing in &claimed {
             deliver(&outgoing.event);

@@ -134,7 +134,8 @@ async fn postgres_workers_claim_disjoint_due_inquiries() {
     let later = now + TimeDelta::minutes(1);
     let events = inquiry_lifecycle_store::sweep(&store, later, 100)
         .await
-        .unwrap();
+        .unwrap()
+        .events;
     assert_eq!(
         events.len(),
         40,

@@ -141,8 +141,15 @@ impl App {
     pub async fn sweep(&self, now: DateTime<Utc>) {
         loop {
             match sweep_rendering(&*self.store, now, 100, &WireRender).await {
-                Ok(events) if events.is_empty() => return,
-                Ok(events) => tracing::debug!(events = events.len(), "applied due expiries"),
+                Ok(swept) => {
+                    for (id, error) in &swept.set_aside {
+                        tracing::error!(inquiry = %id, %error, "a due inquiry was set aside; the others were applied");
+                    }
+                    if swept.events.is_empty() {
+                        return;
+                    }
+                    tracing::debug!(events = swept.events.len(), "applied due expiries");
+                }
                 Err(error) => {
                     tracing::warn!(%error, "sweep failed; retrying at the next tick");
                     return;

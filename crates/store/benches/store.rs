@@ -93,9 +93,9 @@ fn sweeping(c: &mut Criterion) {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let start = Instant::now();
-                    let events = block_on(sweep(&store, at, 1_000)).unwrap();
+                    let swept = block_on(sweep(&store, at, 1_000)).unwrap();
                     total += start.elapsed();
-                    assert_eq!(events.len(), 1_000);
+                    assert_eq!(swept.events.len(), 1_000);
                     // Put the swept inquiries back as they were, untimed.
                     for inquiry in &due {
                         block_on(store.save(inquiry, 2, &[], None)).unwrap();

@@ -222,13 +222,29 @@ where
     Err(ActError::GaveUp(attempts))
 }
 
-/// Applies what is due at `now` to up to `limit` due inquiries (E5); returns their events,
-/// which are in the outbox already.
+/// What a [`sweep`] did: the events of the changes it saved (in the outbox already), and the
+/// inquiries it set aside because their change could not be made.
+#[derive(Debug)]
+#[non_exhaustive]
+#[must_use = "inquiries set aside need an operator's attention"]
+pub struct Swept {
+    /// The events of every change saved, in order.
+    pub events: Events,
+    /// The due inquiries whose change failed (a record that fails validation, a refusal,
+    /// conflicts until the attempts ran out), each with why. The others were applied: one
+    /// bad record never holds back the rest.
+    pub set_aside: Vec<(InquiryId, ActError)>,
+}
+
+/// Applies what is due at `now` to up to `limit` due inquiries (E5). An inquiry whose change
+/// fails is set aside and reported in [`Swept::set_aside`], and the sweep goes on with the
+/// next; only a store that cannot be reached ends it early
+/// ([`StoreError::Unavailable`], returned).
 pub async fn sweep<S: InquiryStore + ?Sized>(
     store: &S,
     now: DateTime<Utc>,
     limit: usize,
-) -> Result<Events, ActError> {
+) -> Result<Swept, StoreError> {
     sweep_with(store, now, limit, None).await
 }
 
@@ -239,7 +255,7 @@ pub async fn sweep_rendering<S: InquiryStore + ?Sized>(
     now: DateTime<Utc>,
     limit: usize,
     render: &dyn Render,
-) -> Result<Events, ActError> {
+) -> Result<Swept, StoreError> {
     sweep_with(store, now, limit, Some(render)).await
 }
 
@@ -248,13 +264,19 @@ async fn sweep_with<S: InquiryStore + ?Sized>(
     now: DateTime<Utc>,
     limit: usize,
     render: Option<&dyn Render>,
-) -> Result<Events, ActError> {
+) -> Result<Swept, StoreError> {
     let mut events = Vec::new();
+    let mut set_aside = Vec::new();
     for id in store.claim_due(now, limit).await? {
         let apply = |inquiry: &mut Inquiry| Ok(inquiry.apply_due(now));
-        let (acted, _) =
-            act_with::<_, _, _, NoAnswer<Events>>(store, id, 3, render, None, apply).await?;
-        events.extend(acted.outcome);
+        match act_with::<_, _, _, NoAnswer<Events>>(store, id, 3, render, None, apply).await {
+            Ok((acted, _)) => events.extend(acted.outcome),
+            Err(ActError::Store(error @ StoreError::Unavailable(_))) => return Err(error),
+            Err(error) => set_aside.push((id, error)),
+        }
     }
-    Ok(events.into())
+    Ok(Swept {
+        events: events.into(),
+        set_aside,
+    })
 }

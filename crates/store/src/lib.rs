@@ -72,8 +72,8 @@
 //! let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
 //! let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1))?;
 //! store.insert(&inquiry, &Outgoing::plain(&events), None).await?;
-//! let expired = sweep(&*store, t0 + TimeDelta::days(2), 100).await?;
-//! assert_eq!(expired[0].name.as_str(), "inquiry.expired");
+//! let swept = sweep(&*store, t0 + TimeDelta::days(2), 100).await?;
+//! assert_eq!(swept.events[0].name.as_str(), "inquiry.expired");
 //! # Ok(())
 //! # }
 //! ```
@@ -126,7 +126,7 @@ mod memory;
 #[cfg_attr(docsrs, doc(cfg(feature = "store-suite")))]
 pub mod suite;
 
-pub use act::{act, act_keyed, act_rendering, sweep, sweep_rendering, Acted, Change};
+pub use act::{act, act_keyed, act_rendering, sweep, sweep_rendering, Acted, Change, Swept};
 pub use contract::{
     IdempotencyKey, IdempotencyStore, InquiryStore, KeptAnswer, KeyClaim, Keyed, Outbox, Outgoing,
     Render, Store, KEPT_FOR,

@@ -327,9 +327,10 @@ pub async fn due_listing<S: Store>(store: &S) -> Result<(), SuiteFailure> {
     let swept = crate::sweep(store, at, 100).await.map_err(backend)?;
     let _published = drain(store).await?;
     ensure!(
-        swept.len() == 5,
-        "sweeping expired {} inquiries, expected 5",
-        swept.len()
+        swept.events.len() == 5 && swept.set_aside.is_empty(),
+        "sweeping expired {} inquiries and set aside {:?}, expected 5 and none",
+        swept.events.len(),
+        swept.set_aside
     );
     ensure!(
         store.due(at, 100).await.map_err(backend)?.is_empty(),

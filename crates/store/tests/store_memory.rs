@@ -126,6 +126,8 @@ enum Fault {
     ReleaseForgets,
     /// Kept answers are never forgotten.
     KeysNeverExpire,
+    /// The record of this inquiry fails validation when loaded.
+    CorruptRecord(inquiry_lifecycle::InquiryId),
 }
 
 /// The memory store with one fault.
@@ -171,6 +173,10 @@ mod broken {
         async fn load(&self, id: InquiryId) -> Result<Option<Inquiry>, StoreError> {
             match self.1 {
                 Fault::LoadsNothing => Ok(None),
+                Fault::CorruptRecord(bad) if bad == id => Err(StoreError::Corrupt {
+                    id,
+                    error: inquiry_lifecycle::Error::invalid_input("a planted bad record"),
+                }),
                 _ => self.0.load(id).await,
             }
         }
@@ -522,8 +528,8 @@ async fn sweep_rendering_commits_the_rendered_events() {
         .unwrap();
     let later = t0 + TimeDelta::days(2);
     let swept = sweep_rendering(&store, later, 10, &Named).await.unwrap();
-    assert_eq!(swept.len(), 1);
-    assert_eq!(swept[0].name.as_str(), "inquiry.expired");
+    assert_eq!(swept.events.len(), 1);
+    assert_eq!(swept.events[0].name.as_str(), "inquiry.expired");
     let claimed = store
         .claim_outbox(later, TimeDelta::seconds(30), 10)
         .await
@@ -593,4 +599,42 @@ async fn a_change_that_renders_its_events_is_saved_as_rendered() {
         );
         store.ack_outbox(&claimed).await.unwrap();
     }
+}
+
+/// The audit: the sweeper stopped a whole batch at the first bad record, so a corrupt record
+/// due first starved every other due inquiry of its expiry. Now it is set aside, reported
+/// with why, and the others expire.
+#[tokio::test(flavor = "current_thread")]
+async fn a_corrupt_record_is_set_aside_and_the_other_due_inquiries_expire() {
+    use chrono::{TimeDelta, TimeZone, Utc};
+    use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+    use inquiry_lifecycle_store::{sweep, ActError, InquiryStore, Outgoing, StoreError};
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let inner = MemoryStore::new();
+    let mut random = SeededRandom::new(30);
+    let mut ids = Vec::new();
+    for minute in 0..5 {
+        let created = t0 + TimeDelta::minutes(minute);
+        let (inquiry, events) = Inquiry::create(&Policy::default(), created, &mut random).unwrap();
+        inner
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await
+            .unwrap();
+        ids.push(inquiry.id());
+    }
+    // The first one falls due first.
+    let store = Broken(inner, Fault::CorruptRecord(ids[0]));
+    let swept = sweep(&store, t0 + TimeDelta::days(2), 100).await.unwrap();
+    assert_eq!(swept.events.len(), 4, "the other four expire");
+    assert!(swept
+        .events
+        .iter()
+        .all(|event| event.name.as_str() == "inquiry.expired" && event.inquiry_id != ids[0]));
+    assert_eq!(swept.set_aside.len(), 1);
+    let (id, error) = &swept.set_aside[0];
+    assert_eq!(*id, ids[0]);
+    assert!(
+        matches!(error, ActError::Store(StoreError::Corrupt { .. })),
+        "{error:?}"
+    );
 }
