@@ -629,13 +629,19 @@ impl Outbox for PostgresStore {
         Ok(())
     }
 
-    async fn parked_outbox(&self, limit_to: usize) -> Result<Vec<Outgoing>, StoreError> {
+    async fn parked_outbox(
+        &self,
+        after: Option<u64>,
+        limit_to: usize,
+    ) -> Result<Vec<Outgoing>, StoreError> {
         let limit_to = limit(limit_to);
+        let after = bigint(after.unwrap_or(0));
         let rows = self
             .rows(
                 "SELECT position, event::text, payload, attempts, first_attempted_at
-                     FROM inquiry_outbox WHERE parked ORDER BY position LIMIT $1",
-                &[&limit_to],
+                     FROM inquiry_outbox WHERE parked AND position > $2
+                     ORDER BY position LIMIT $1",
+                &[&limit_to, &after],
             )
             .await?;
         outgoing(rows)
@@ -783,6 +789,8 @@ fn outgoing(mut rows: Vec<Row>) -> Result<Vec<Outgoing>, StoreError> {
             let attempts: i32 = row.try_get(3).map_err(query_error)?;
             outgoing.attempts = attempts.unsigned_abs();
             outgoing.first_attempted_at = row.try_get(4).map_err(query_error)?;
+            let position: i64 = row.try_get(0).map_err(query_error)?;
+            outgoing.position = position.unsigned_abs();
             Ok(outgoing)
         })
         .collect()

@@ -41,6 +41,9 @@ async fn postgres_store_passes_the_conformance_suite() {
     suite::payloads_and_failed_deliveries(&fresh("suite_delivery").await)
         .await
         .unwrap();
+    suite::parked_events_page(&fresh("suite_parked").await)
+        .await
+        .unwrap();
     suite::idempotency_keys(&fresh("suite_keys").await)
         .await
         .unwrap();

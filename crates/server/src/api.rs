@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
@@ -597,29 +597,102 @@ pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Respons
     .respond(Inflection::Kebab)
 }
 
-/// How many parked events the parked list shows and a redrive of all takes at once.
+/// How many parked events one page of the parked list shows at most, and how many a
+/// redrive takes from the store at once.
 const PARKED_PAGE: usize = 1000;
 
-/// `GET /api/v1/webhooks/parked` → 200 `{"data": [<webhook-delivery>…]}`: events whose
-/// last delivery attempt failed (H2), oldest first.
-pub async fn parked(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
-    let listed = app.store.parked_outbox(PARKED_PAGE).await;
-    let body = listed.map_err(ApiError::from).map(|parked| {
+/// The parked list's page: `page[after]` (the cursor `links.next` carries) and
+/// `page[size]` (1 to 1000, 1000 by default).
+fn parked_page(query: Option<&str>) -> Result<(Option<u64>, usize), ApiError> {
+    let mut after = None;
+    let mut size = PARKED_PAGE;
+    for pair in query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = || {
+            value.parse::<u64>().map_err(|_| {
+                ApiError::new(
+                    422,
+                    "invalid_input",
+                    format!("{name} must be a whole number, found {value:?}"),
+                )
+            })
+        };
+        match name {
+            "page[after]" | "page%5Bafter%5D" => after = Some(number()?),
+            "page[size]" | "page%5Bsize%5D" => {
+                size = usize::try_from(number()?)
+                    .ok()
+                    .filter(|size| (1..=PARKED_PAGE).contains(size))
+                    .ok_or_else(|| {
+                        ApiError::new(
+                            422,
+                            "invalid_input",
+                            format!("page[size] must be 1 to {PARKED_PAGE}, found {value:?}"),
+                        )
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    Ok((after, size))
+}
+
+/// Every parked event, page by page, for the redrives.
+async fn all_parked(app: &App) -> Result<Vec<Outgoing>, ApiError> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = app.store.parked_outbox(after, PARKED_PAGE).await?;
+        let Some(last) = page.last() else {
+            return Ok(all);
+        };
+        after = Some(last.position);
+        all.extend(page);
+    }
+}
+
+/// `GET /api/v1/webhooks/parked` → 200 `{"data": [<webhook-delivery>…], "links": {"next"}}`:
+/// events whose last delivery attempt failed (H2), oldest first, a page at a time
+/// (`page[size]`, at most 1000); `links.next` is the next page's address, `null` after the
+/// last.
+pub async fn parked(
+    State(app): State<Arc<App>>,
+    RawQuery(query): RawQuery,
+    request: ApiRequest,
+) -> Response {
+    let work = async {
+        let (after, size) = parked_page(query.as_deref())?;
+        let parked = app.store.parked_outbox(after, size).await?;
         let data: Vec<Value> = parked
             .iter()
             .map(|outgoing| webhooks::parked_json(outgoing, request.inflection))
             .collect();
-        serde_json::json!({ "data": data }).to_string()
-    });
-    ok_json(body, request.inflection)
+        // A full page may have a next one; an empty next page ends the walk.
+        let next = parked.last().filter(|_| parked.len() == size).map(|last| {
+            format!(
+                "/api/v1/webhooks/parked?page[after]={}&page[size]={size}",
+                last.position
+            )
+        });
+        Ok::<_, ApiError>(
+            serde_json::json!({ "data": data, "links": { "next": next } }).to_string(),
+        )
+    };
+    ok_json(work.await, request.inflection)
 }
 
 /// `POST /api/v1/webhooks/parked/redrive` → 200 `{"meta": {"redriven": n}}`: every parked
-/// event is delivered again, with a fresh run of attempts.
+/// event, however many, is delivered again, with a fresh run of attempts.
 pub async fn redrive_all(State(app): State<Arc<App>>, request: ApiRequest) -> Response {
     let work = |app: Arc<App>, _key| async move {
-        let parked = app.store.parked_outbox(PARKED_PAGE).await?;
-        app.store.redrive_outbox(&parked).await?;
+        let parked = all_parked(&app).await?;
+        for page in parked.chunks(PARKED_PAGE) {
+            app.store.redrive_outbox(page).await?;
+        }
         let count = parked.len();
         Ok(JsonAnswer(
             serde_json::json!({ "meta": { "redriven": count } }).to_string(),
@@ -638,7 +711,7 @@ pub async fn redrive_one(
     let inflection = request.inflection;
     let work = move |app: Arc<App>, _key| async move {
         let id = EventId::parse(&event_id)?;
-        let parked = app.store.parked_outbox(PARKED_PAGE).await?;
+        let parked = all_parked(&app).await?;
         let outgoing = parked
             .iter()
             .find(|outgoing| outgoing.event.id() == id)

@@ -427,3 +427,77 @@ async fn h2_an_event_saved_without_its_document_is_sent_with_the_inquiry_as_it_s
     let camel = read(&receiver.wait_for("camel", 1).await[0]);
     assert_eq!(camel, delivered);
 }
+
+/// The audit parked 1,100 events: the list showed 1,000 with no hint of more, redriving one
+/// of the other 100 by id answered 404, and "redrive all" left 100 parked. Now the list
+/// pages (`links.next`), and both redrives reach every parked event.
+#[tokio::test]
+async fn h2_every_parked_event_is_listed_and_redriven_past_the_first_thousand() {
+    use inquiry_lifecycle::{Inquiry, Policy, SeededRandom};
+    use inquiry_lifecycle_store::Outgoing;
+    let (base, app) = service_with(&[]).await;
+    let mut random = SeededRandom::new(11);
+    for _ in 0..1_100 {
+        let (inquiry, events) =
+            Inquiry::create(&Policy::default(), real_now(), &mut random).unwrap();
+        app.store()
+            .insert(&inquiry, &Outgoing::plain(&events), None)
+            .await
+            .unwrap();
+    }
+    let claimed = app
+        .store()
+        .claim_outbox(real_now(), chrono::TimeDelta::seconds(60), 2_000)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1_100);
+    app.store()
+        .fail_outbox(&claimed, real_now(), None)
+        .await
+        .unwrap();
+
+    let parked_url = format!("{base}/api/v1/webhooks/parked");
+    let (status, first, _) = call(Method::GET, &parked_url, None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["data"].as_array().unwrap().len(), 1_000);
+    let next = first["links"]["next"].as_str().expect("a next page");
+    let (_, second, _) = call(Method::GET, &format!("{base}{next}"), None, &[]).await;
+    let rest = second["data"].as_array().unwrap();
+    assert_eq!(rest.len(), 100);
+    assert!(second["links"]["next"].is_null(), "{}", second["links"]);
+    let (status, small, _) = call(
+        Method::GET,
+        &format!("{parked_url}?page[size]=7"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(small["data"].as_array().unwrap().len(), 7);
+    let (status, _, _) = call(
+        Method::GET,
+        &format!("{parked_url}?page[size]=0"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status.as_u16(), 422);
+
+    // One of the last hundred, by id.
+    let last = rest[99]["id"].as_str().unwrap();
+    let (status, body, _) = call(
+        Method::POST,
+        &format!("{parked_url}/{last}/redrive"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["id"], last);
+    // Every other one.
+    let (status, body, _) = call(Method::POST, &format!("{parked_url}/redrive"), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["meta"]["redriven"], 1_099);
+    let (_, empty, _) = call(Method::GET, &parked_url, None, &[]).await;
+    assert!(empty["data"].as_array().unwrap().is_empty(), "{empty}");
+}

@@ -23,6 +23,9 @@ pub struct Outgoing {
     pub attempts: u32,
     /// When the first failed attempt was made, if one was; kept through a redrive.
     pub first_attempted_at: Option<DateTime<Utc>>,
+    /// Where the event stands in the outbox's order (commit order), as the store handed it
+    /// out; 0 for an event on its way in. The cursor of [`Outbox::parked_outbox`].
+    pub position: u64,
 }
 
 impl Outgoing {
@@ -33,6 +36,7 @@ impl Outgoing {
             payload,
             attempts: 0,
             first_attempted_at: None,
+            position: 0,
         }
     }
 
@@ -207,8 +211,14 @@ pub trait Outbox: Send + Sync {
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError>;
 
-    /// Up to `limit` parked events, oldest first.
-    async fn parked_outbox(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError>;
+    /// Up to `limit` parked events after the one at position `after` (from the first with
+    /// `None`), oldest first: page through them all by passing the last one's
+    /// [`position`](Outgoing::position).
+    async fn parked_outbox(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Outgoing>, StoreError>;
 
     /// Puts these parked events back in the outbox: claimable at once, with their attempts
     /// counted from 0 again (the first attempt's instant kept). Events that are not parked
@@ -322,8 +332,12 @@ impl<T: Outbox + ?Sized> Outbox for std::sync::Arc<T> {
         (**self).fail_outbox(events, attempted_at, retry_at).await
     }
 
-    async fn parked_outbox(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError> {
-        (**self).parked_outbox(limit).await
+    async fn parked_outbox(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Outgoing>, StoreError> {
+        (**self).parked_outbox(after, limit).await
     }
 
     async fn redrive_outbox(&self, events: &[Outgoing]) -> Result<(), StoreError> {

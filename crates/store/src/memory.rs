@@ -3,6 +3,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -79,8 +80,11 @@ struct OutboxEntry {
 impl Events {
     fn append(&mut self, events: Vec<Outgoing>) {
         for outgoing in events {
-            let position = self.next_position;
+            // Positions start at 1: 0 is an event not yet in the outbox.
             self.next_position += 1;
+            let position = self.next_position;
+            let mut outgoing = outgoing;
+            outgoing.position = position;
             let event = &outgoing.event;
             self.positions
                 .insert((event.inquiry_id, event.sequence), position);
@@ -140,9 +144,14 @@ impl Events {
         });
     }
 
-    fn parked(&self, limit: usize) -> Vec<Outgoing> {
-        let parked = self.entries.values().filter(|entry| entry.parked);
-        parked.take(limit).map(|e| e.outgoing.clone()).collect()
+    fn parked(&self, after: Option<u64>, limit: usize) -> Vec<Outgoing> {
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
+        let parked = self.entries.range((from, Bound::Unbounded));
+        let parked = parked.filter(|(_, entry)| entry.parked);
+        parked
+            .take(limit)
+            .map(|(_, e)| e.outgoing.clone())
+            .collect()
     }
 
     fn redrive(&mut self, events: &[Outgoing]) {
@@ -397,8 +406,12 @@ impl Outbox for MemoryStore {
         Ok(())
     }
 
-    async fn parked_outbox(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError> {
-        Ok(lock(&self.outbox).parked(limit))
+    async fn parked_outbox(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Outgoing>, StoreError> {
+        Ok(lock(&self.outbox).parked(after, limit))
     }
 
     async fn redrive_outbox(&self, events: &[Outgoing]) -> Result<(), StoreError> {

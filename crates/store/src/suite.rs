@@ -82,6 +82,7 @@ where
     publisher_dies_and_the_next_delivers(&make()).await?;
     publishers_never_share_an_event(Arc::new(make())).await?;
     payloads_and_failed_deliveries(&make()).await?;
+    parked_events_page(&make()).await?;
     idempotency_keys(&make()).await?;
     a_keyed_answer_commits_with_its_change(&make()).await?;
     a_lost_answer_is_replayed_never_applied_twice(&make()).await?;
@@ -635,7 +636,7 @@ pub async fn payloads_and_failed_deliveries<S: Store>(store: &S) -> Result<(), S
     );
     store.ack_outbox(&again).await.map_err(backend)?;
 
-    let parked = store.parked_outbox(10).await.map_err(backend)?;
+    let parked = store.parked_outbox(None, 10).await.map_err(backend)?;
     ensure!(
         parked.len() == 1
             && parked[0].event == claimed[1].event
@@ -652,7 +653,11 @@ pub async fn payloads_and_failed_deliveries<S: Store>(store: &S) -> Result<(), S
 
     store.redrive_outbox(&parked).await.map_err(backend)?;
     ensure!(
-        store.parked_outbox(10).await.map_err(backend)?.is_empty(),
+        store
+            .parked_outbox(None, 10)
+            .await
+            .map_err(backend)?
+            .is_empty(),
         "a redriven event is still listed as parked"
     );
     let redriven = store.claim_outbox(t3, LEASE, 10).await.map_err(backend)?;
@@ -671,6 +676,58 @@ pub async fn payloads_and_failed_deliveries<S: Store>(store: &S) -> Result<(), S
     ensure!(
         left.is_empty(),
         "acknowledged events were claimed again: {left:?}"
+    );
+    Ok(())
+}
+
+/// Parked events page: with a cursor (the last one's position), every parked event is
+/// listed once, in commit order, however many there are; the positions grow; a page after
+/// the last is empty.
+pub async fn parked_events_page<S: Store>(store: &S) -> Result<(), SuiteFailure> {
+    let mut random = SeededRandom::new(9);
+    for _ in 0..5 {
+        let (inquiry, created) =
+            Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
+        store
+            .insert(&inquiry, &Outgoing::plain(&created), None)
+            .await
+            .map_err(backend)?;
+    }
+    let claimed = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
+    ensure!(
+        claimed.len() == 5,
+        "claimed {} events, expected 5",
+        claimed.len()
+    );
+    store
+        .fail_outbox(&claimed, t0(), None)
+        .await
+        .map_err(backend)?;
+    let mut listed = Vec::new();
+    let mut after = None;
+    let mut pages = 0;
+    loop {
+        let page = store.parked_outbox(after, 2).await.map_err(backend)?;
+        let Some(last) = page.last() else { break };
+        pages += 1;
+        ensure!(
+            pages <= 3,
+            "paging 5 parked events by 2 did not end after 3 pages"
+        );
+        after = Some(last.position);
+        listed.extend(page);
+    }
+    let events: Vec<&Event> = listed.iter().map(|o| &o.event).collect();
+    let expected: Vec<&Event> = claimed.iter().map(|o| &o.event).collect();
+    ensure!(
+        events == expected,
+        "paging the parked events by 2 listed {events:?}, expected each of the 5 once, in order"
+    );
+    ensure!(
+        listed
+            .windows(2)
+            .all(|pair| pair[0].position < pair[1].position),
+        "parked positions do not grow: {listed:?}"
     );
     Ok(())
 }

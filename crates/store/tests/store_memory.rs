@@ -126,6 +126,8 @@ enum Fault {
     ReleaseForgets,
     /// Kept answers are never forgotten.
     KeysNeverExpire,
+    /// `parked_outbox` ignores its cursor: every page is the first.
+    ParkedFromTheStart,
     /// The record of this inquiry fails validation when loaded.
     CorruptRecord(inquiry_lifecycle::InquiryId),
 }
@@ -271,8 +273,16 @@ mod broken {
             };
             self.0.fail_outbox(events, attempted_at, retry_at).await
         }
-        async fn parked_outbox(&self, limit: usize) -> Result<Vec<Outgoing>, StoreError> {
-            self.0.parked_outbox(limit).await
+        async fn parked_outbox(
+            &self,
+            after: Option<u64>,
+            limit: usize,
+        ) -> Result<Vec<Outgoing>, StoreError> {
+            let after = match self.1 {
+                Fault::ParkedFromTheStart => None,
+                _ => after,
+            };
+            self.0.parked_outbox(after, limit).await
         }
         async fn redrive_outbox(&self, events: &[Outgoing]) -> Result<(), StoreError> {
             let redriven = match self.1 {
@@ -362,6 +372,7 @@ async fn the_suite_catches_each_broken_store() {
         ),
         (Fault::ReleaseForgets, "a released key answered Mismatch"),
         (Fault::KeysNeverExpire, "old was still kept"),
+        (Fault::ParkedFromTheStart, "did not end after 3 pages"),
     ];
     for (fault, expected) in cases {
         let failure = suite::run(|| Broken(MemoryStore::new(), fault))
