@@ -49,12 +49,13 @@ use inquiry_lifecycle_store::{
 /// The schema's migrations, in the order [`PostgresStore::migrate`] applies them; each is
 /// idempotent. The mirror's table (0005) is [`MIRROR_MIGRATION`], applied only with the
 /// `mirror` feature.
-pub const MIGRATIONS: [&str; 5] = [
+pub const MIGRATIONS: [&str; 6] = [
     include_str!("../migrations/0001_inquiries.sql"),
     include_str!("../migrations/0002_outbox_leases.sql"),
     include_str!("../migrations/0003_records_as_text.sql"),
     include_str!("../migrations/0004_outbox_delivery.sql"),
     include_str!("../migrations/0006_idempotency.sql"),
+    include_str!("../migrations/0007_outbox_receivers.sql"),
 ];
 
 /// The mirrors' table (migration 0005), which [`PostgresStore::migrate`] applies after
@@ -587,7 +588,8 @@ impl Outbox for PostgresStore {
                          ORDER BY position
                          LIMIT $2
                          FOR UPDATE SKIP LOCKED)
-                     RETURNING position, event::text, payload, attempts, first_attempted_at",
+                     RETURNING position, event::text, payload, attempts, first_attempted_at,
+                               delivered_to",
                 &[&now, &limit_to, &until],
             )
             .await?;
@@ -615,15 +617,27 @@ impl Outbox for PostgresStore {
         let (inquiries, sequences) = keys(events);
         let attempted_at = storable(attempted_at);
         let retry_at = retry_at.map(storable);
+        // Each event's receivers as one JSON array text (arrays of arrays do not unnest).
+        let delivered: Vec<String> = events
+            .iter()
+            .map(|e| serde_json::to_string(&e.delivered_to))
+            .collect::<Result<_, _>>()
+            .map_err(json)?;
         self.rows(
             "UPDATE inquiry_outbox o
                  SET attempts = o.attempts + 1,
                      first_attempted_at = coalesce(o.first_attempted_at, $3),
                      leased_until = $4::timestamptz,
-                     parked = $4::timestamptz IS NULL
-                 FROM unnest($1::text[], $2::bigint[]) AS failed(inquiry_id, sequence)
+                     parked = $4::timestamptz IS NULL,
+                     delivered_to = ARRAY(
+                         SELECT DISTINCT receiver FROM unnest(o.delivered_to || ARRAY(
+                             SELECT json_array_elements_text(failed.delivered::json)))
+                             AS receiver
+                         ORDER BY receiver)
+                 FROM unnest($1::text[], $2::bigint[], $5::text[])
+                     AS failed(inquiry_id, sequence, delivered)
                  WHERE o.inquiry_id = failed.inquiry_id AND o.sequence = failed.sequence",
-            &[&inquiries, &sequences, &attempted_at, &retry_at],
+            &[&inquiries, &sequences, &attempted_at, &retry_at, &delivered],
         )
         .await?;
         Ok(())
@@ -638,7 +652,7 @@ impl Outbox for PostgresStore {
         let after = bigint(after.unwrap_or(0));
         let rows = self
             .rows(
-                "SELECT position, event::text, payload, attempts, first_attempted_at
+                "SELECT position, event::text, payload, attempts, first_attempted_at, delivered_to
                      FROM inquiry_outbox WHERE parked AND position > $2
                      ORDER BY position LIMIT $1",
                 &[&limit_to, &after],
@@ -776,7 +790,8 @@ fn keys(events: &[Outgoing]) -> (Vec<String>, Vec<i64>) {
     (inquiries.collect(), sequences.collect())
 }
 
-/// Outbox rows (position, event, payload, attempts, first attempt), in position order.
+/// Outbox rows (position, event, payload, attempts, first attempt, receivers that took it),
+/// in position order.
 fn outgoing(mut rows: Vec<Row>) -> Result<Vec<Outgoing>, StoreError> {
     let position = |row: &Row| row.try_get::<_, i64>(0).unwrap_or(i64::MAX);
     rows.sort_by_key(position);
@@ -791,6 +806,7 @@ fn outgoing(mut rows: Vec<Row>) -> Result<Vec<Outgoing>, StoreError> {
             outgoing.first_attempted_at = row.try_get(4).map_err(query_error)?;
             let position: i64 = row.try_get(0).map_err(query_error)?;
             outgoing.position = position.unsigned_abs();
+            outgoing.delivered_to = row.try_get(5).map_err(query_error)?;
             Ok(outgoing)
         })
         .collect()

@@ -44,6 +44,9 @@ async fn postgres_store_passes_the_conformance_suite() {
     suite::parked_events_page(&fresh("suite_parked").await)
         .await
         .unwrap();
+    suite::receivers_are_remembered(&fresh("suite_receivers").await)
+        .await
+        .unwrap();
     suite::idempotency_keys(&fresh("suite_keys").await)
         .await
         .unwrap();

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use clap::Parser;
 
 use crate::hostile::Hostility;
-use crate::webhooks::{Endpoint, DEFAULT_MAX_ATTEMPTS};
+use crate::webhooks::{Endpoint, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS};
 
 /// The inquiry lifecycle as an HTTP service: the seed's API (`/api/v1/inquiries/…`), in
 /// memory or on PostgreSQL, with a sandbox test clock for integrators' tests.
@@ -75,8 +75,9 @@ pub struct Config {
     pub webhook_max_attempts: u32,
 
     /// The wait before the first retry, in milliseconds; each next wait doubles (at most
-    /// an hour), with jitter.
-    #[arg(long, env = "INQUIRY_WEBHOOK_BACKOFF_MS", default_value_t = 1000)]
+    /// 12 hours), times a random factor in [0.5, 1). With the defaults (18 attempts, a
+    /// minute) an event is retried for about three days (2.1 to 4.2) before it is parked.
+    #[arg(long, env = "INQUIRY_WEBHOOK_BACKOFF_MS", default_value_t = DEFAULT_BACKOFF_MS)]
     pub webhook_backoff_ms: u64,
 
     /// Test option: deliver webhooks as badly as a provider may (at least once, in no

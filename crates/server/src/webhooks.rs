@@ -5,12 +5,11 @@
 //! jitter, parking an event after its last failed attempt.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use inquiry_lifecycle::{Event, Inquiry, InquiryId, RandomSource};
+use inquiry_lifecycle::{Event, Inquiry, RandomSource};
 use inquiry_lifecycle_store::{InquiryStore, Outbox, Outgoing, Render};
 use inquiry_lifecycle_wire::{
     sign, EventDocument, IncomingEvent, Inflection, InquiryResource, Resource, SessionResource,
@@ -23,10 +22,14 @@ use crate::App;
 
 /// How long a receiver has to answer one attempt (H2).
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Attempts per event before it is parked, by default (H2).
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
+/// Attempts per event before it is parked, by default (H2): with [`DEFAULT_BACKOFF_MS`],
+/// retries span about three days, as the vendor's and Stripe's do, so a receiver that is
+/// down over a weekend still gets every event without an operator's redrive.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 18;
+/// The wait before the first retry, by default, in milliseconds; each next wait doubles.
+pub const DEFAULT_BACKOFF_MS: u64 = 60_000;
 /// The longest wait between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+const MAX_BACKOFF: Duration = Duration::from_secs(12 * 3600);
 /// How long a claimed batch is held: every attempt of the batch fits in it.
 const LEASE: TimeDelta = TimeDelta::seconds(60);
 /// Events claimed at once.
@@ -69,6 +72,14 @@ pub struct Endpoint {
     pub inflection: Inflection,
 }
 
+impl Endpoint {
+    /// The name the outbox records for this endpoint once it has taken an event
+    /// ([`Outgoing::delivered_to`]): its inflection and URL, as the flag gives them.
+    pub fn key(&self) -> String {
+        format!("{}={}", self.inflection, self.url)
+    }
+}
+
 impl std::str::FromStr for Endpoint {
     type Err = String;
 
@@ -100,10 +111,6 @@ pub struct Webhooks {
     client: reqwest::Client,
     max_attempts: u32,
     backoff: Duration,
-    /// For each event being delivered, the endpoints that answered 2xx already, so that a
-    /// retry from this process skips them (another process, or a restart, posts again:
-    /// at least once).
-    delivered: Mutex<HashMap<(InquiryId, u64), Vec<bool>>>,
     /// The test option that makes deliveries hostile; `None` in production.
     hostility: Option<Hostility>,
 }
@@ -125,10 +132,11 @@ impl std::fmt::Debug for Webhooks {
 
 /// How one attempt at one event went.
 enum Attempt {
-    /// Every endpoint answered 2xx: acknowledge.
+    /// Every endpoint has taken it: acknowledge.
     Delivered,
-    /// Some endpoint did not: retry, or park after the last attempt.
-    Failed,
+    /// Some endpoint has not: retry, or park after the last attempt. The endpoints that
+    /// have taken it so far, by [`Endpoint::key`].
+    Failed(Vec<String>),
 }
 
 impl Webhooks {
@@ -160,7 +168,6 @@ impl Webhooks {
             client,
             max_attempts,
             backoff,
-            delivered: Mutex::default(),
             hostility: None,
         })
     }
@@ -174,27 +181,28 @@ impl Webhooks {
         Webhooks { hostility, ..self }
     }
 
-    fn delivered(&self) -> MutexGuard<'_, HashMap<(InquiryId, u64), Vec<bool>>> {
-        self.delivered
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The wait before the next attempt after `made` failed ones: `backoff · 2^(made−1)`,
-    /// at most an hour, times a random factor in [0.5, 1) drawn from `random`, so that
-    /// receivers that failed together are not retried together.
-    fn backoff_after(&self, made: u32, random: &mut dyn RandomSource) -> Duration {
+    /// The wait before the next attempt after `made` failed ones, before jitter:
+    /// `backoff · 2^(made−1)`, at most 12 hours.
+    fn full_backoff_after(&self, made: u32) -> Duration {
         let doubled = self
             .backoff
             .saturating_mul(1u32 << made.saturating_sub(1).min(20));
-        let full = doubled.min(MAX_BACKOFF);
+        doubled.min(MAX_BACKOFF)
+    }
+
+    /// The wait before the next attempt after `made` failed ones: the full backoff times a
+    /// random factor in [0.5, 1) drawn from `random`, so that receivers that failed
+    /// together are not retried together.
+    fn backoff_after(&self, made: u32, random: &mut dyn RandomSource) -> Duration {
+        let full = self.full_backoff_after(made);
         let mut byte = [0u8; 1];
         random.fill_bytes(&mut byte);
         full.mul_f64(0.5 + f64::from(byte[0]) / 512.0)
     }
 
-    /// One attempt at `outgoing`, made at `now`, to every endpoint that has not answered
-    /// 2xx yet; `plan` makes it hostile (a test option).
+    /// One attempt at `outgoing`, made at `now`, to every endpoint that has not taken it
+    /// yet ([`Outgoing::delivered_to`]), all at once: a slow or hanging endpoint holds up
+    /// none of the others. `plan` makes it hostile (a test option).
     async fn attempt(
         &self,
         outgoing: &Outgoing,
@@ -202,71 +210,90 @@ impl Webhooks {
         now: DateTime<Utc>,
         plan: Option<Plan>,
     ) -> Attempt {
-        let key = (outgoing.event.inquiry_id, outgoing.event.sequence);
-        let mut answered = self
-            .delivered()
-            .get(&key)
-            .cloned()
-            .unwrap_or_else(|| vec![false; self.endpoints.len()]);
-        let made = outgoing.attempts.saturating_add(1);
-        let first = outgoing.first_attempted_at.unwrap_or(now);
-        for (index, endpoint) in self.endpoints.iter().enumerate() {
-            if answered[index] {
-                continue;
-            }
-            if let Some(plan) = plan {
-                if plan.drop {
-                    tracing::debug!(event = %outgoing.event.id(), url = %endpoint.url, "hostile delivery: first attempt dropped");
-                    continue;
-                }
-                tokio::time::sleep(plan.delay).await;
-            }
-            let body = body.for_endpoint(endpoint).into_owned();
-            let signature = sign(&self.secrets, now.timestamp(), body.as_bytes());
-            let request = self
-                .client
-                .post(&endpoint.url)
-                .header("content-type", "application/json")
-                .header(SIGNATURE_HEADER, signature)
-                .header("persona-webhook-attempts-made", made.to_string())
-                .header(
-                    "persona-webhook-attempts-left",
-                    self.max_attempts.saturating_sub(made).to_string(),
-                )
-                .header(
-                    "persona-webhook-first-attempted-at",
-                    first.to_rfc3339_opts(SecondsFormat::Millis, true),
-                )
-                .body(body);
-            let duplicate = plan
-                .and_then(|plan| plan.duplicate_after)
-                .and_then(|after| Some((after, request.try_clone()?)));
-            match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    answered[index] = true;
-                    if let Some((after, again)) = duplicate {
-                        tokio::spawn(async move {
-                            tokio::time::sleep(after).await;
-                            let _ = again.send().await;
-                        });
-                    }
-                }
-                Ok(response) => tracing::info!(
-                    event = %outgoing.event.id(), url = %endpoint.url, status = response.status().as_u16(),
-                    attempt = made, "webhook refused"
-                ),
-                Err(error) => tracing::info!(
-                    event = %outgoing.event.id(), url = %endpoint.url, %error,
-                    attempt = made, "webhook not delivered"
-                ),
-            }
-        }
-        if answered.iter().all(|done| *done) {
-            self.delivered().remove(&key);
+        let waiting = self
+            .endpoints
+            .iter()
+            .filter(|endpoint| !outgoing.delivered_to.contains(&endpoint.key()));
+        let posts = waiting.map(|endpoint| async move {
+            let took = self.post(outgoing, body, endpoint, now, plan).await;
+            took.then(|| endpoint.key())
+        });
+        let took = futures_util::future::join_all(posts).await;
+        let mut delivered_to = outgoing.delivered_to.clone();
+        delivered_to.extend(took.into_iter().flatten());
+        let every = self
+            .endpoints
+            .iter()
+            .all(|endpoint| delivered_to.contains(&endpoint.key()));
+        if every {
             Attempt::Delivered
         } else {
-            self.delivered().insert(key, answered);
-            Attempt::Failed
+            Attempt::Failed(delivered_to)
+        }
+    }
+
+    /// Posts `outgoing` to `endpoint`; whether it answered 2xx.
+    async fn post(
+        &self,
+        outgoing: &Outgoing,
+        body: &Body,
+        endpoint: &Endpoint,
+        now: DateTime<Utc>,
+        plan: Option<Plan>,
+    ) -> bool {
+        let made = outgoing.attempts.saturating_add(1);
+        let first = outgoing.first_attempted_at.unwrap_or(now);
+        if let Some(plan) = plan {
+            if plan.drop {
+                tracing::debug!(event = %outgoing.event.id(), url = %endpoint.url, "hostile delivery: first attempt dropped");
+                return false;
+            }
+            tokio::time::sleep(plan.delay).await;
+        }
+        let body = body.for_endpoint(endpoint).into_owned();
+        let signature = sign(&self.secrets, now.timestamp(), body.as_bytes());
+        let request = self
+            .client
+            .post(&endpoint.url)
+            .header("content-type", "application/json")
+            .header(SIGNATURE_HEADER, signature)
+            .header("persona-webhook-attempts-made", made.to_string())
+            .header(
+                "persona-webhook-attempts-left",
+                self.max_attempts.saturating_sub(made).to_string(),
+            )
+            .header(
+                "persona-webhook-first-attempted-at",
+                first.to_rfc3339_opts(SecondsFormat::Millis, true),
+            )
+            .body(body);
+        let duplicate = plan
+            .and_then(|plan| plan.duplicate_after)
+            .and_then(|after| Some((after, request.try_clone()?)));
+        match request.send().await {
+            Ok(response) if response.status().is_success() => {
+                if let Some((after, again)) = duplicate {
+                    tokio::spawn(async move {
+                        tokio::time::sleep(after).await;
+                        let _ = again.send().await;
+                    });
+                }
+                true
+            }
+            Ok(response) => {
+                tracing::info!(
+                    event = %outgoing.event.id(), url = %endpoint.url, status = response.status().as_u16(),
+                    attempt = made, "webhook refused"
+                );
+                false
+            }
+            Err(error) => {
+                tracing::info!(
+                    event = %outgoing.event.id(), url = %endpoint.url, %error,
+                    attempt = made, "webhook not delivered"
+                );
+                false
+            }
         }
     }
 }
@@ -364,24 +391,24 @@ async fn deliver(app: &App, outgoing: Outgoing) {
         .map(|hostility| hostility.plan(outgoing.attempts, &mut *app.random()));
     let outcome = match body_of(app, &outgoing).await {
         Some(body) => webhooks.attempt(&outgoing, &body, now, plan).await,
-        None => Attempt::Failed,
+        None => Attempt::Failed(outgoing.delivered_to.clone()),
     };
-    let batch = std::slice::from_ref(&outgoing);
+    let mut outgoing = outgoing;
     let stored = match outcome {
-        Attempt::Delivered => app.store.ack_outbox(batch).await,
-        Attempt::Failed => {
+        Attempt::Delivered => app.store.ack_outbox(std::slice::from_ref(&outgoing)).await,
+        Attempt::Failed(delivered_to) => {
+            outgoing.delivered_to = delivered_to;
             let made = outgoing.attempts.saturating_add(1);
             let retry_at = (made < webhooks.max_attempts).then(|| {
                 let wait = webhooks.backoff_after(made, &mut *app.random());
                 now + TimeDelta::from_std(wait).unwrap_or(TimeDelta::MAX)
             });
             if retry_at.is_none() {
-                webhooks
-                    .delivered()
-                    .remove(&(outgoing.event.inquiry_id, outgoing.event.sequence));
                 tracing::warn!(event = %outgoing.event.id(), attempts = made, "webhook parked after its last attempt");
             }
-            app.store.fail_outbox(batch, now, retry_at).await
+            app.store
+                .fail_outbox(std::slice::from_ref(&outgoing), now, retry_at)
+                .await
         }
     };
     if let Err(error) = stored {
@@ -419,4 +446,51 @@ pub fn parked_json(outgoing: &Outgoing, inflection: Inflection) -> serde_json::V
         "id": event.id().to_string(),
         "attributes": attributes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// H2 (decision): with the default flags, an event is retried for about three days
+    /// before it is parked (the audit found it parked after 88 s of receiver downtime).
+    #[test]
+    fn the_default_schedule_spans_about_three_days() {
+        let webhooks = Webhooks::new(
+            Vec::new(),
+            Vec::new(),
+            DEFAULT_MAX_ATTEMPTS,
+            Duration::from_millis(DEFAULT_BACKOFF_MS),
+        )
+        .unwrap();
+        let waits = (1..DEFAULT_MAX_ATTEMPTS).map(|made| webhooks.full_backoff_after(made));
+        let full: Duration = waits.sum();
+        let day = 86_400.0;
+        let (least, most) = (full.as_secs_f64() * 0.5 / day, full.as_secs_f64() / day);
+        assert!((2.0..2.5).contains(&least), "at least {least:.2} days");
+        assert!((4.0..4.5).contains(&most), "at most {most:.2} days");
+        let mean = (least + most) / 2.0;
+        assert!((2.9..3.5).contains(&mean), "{mean:.2} days on average");
+    }
+
+    /// Each wait doubles, from the backoff, up to 12 hours; jitter keeps it within
+    /// [half, all] of that.
+    #[test]
+    fn waits_double_up_to_twelve_hours_with_jitter() {
+        let webhooks = Webhooks::new(Vec::new(), Vec::new(), 30, Duration::from_secs(60)).unwrap();
+        assert_eq!(webhooks.full_backoff_after(1), Duration::from_secs(60));
+        assert_eq!(webhooks.full_backoff_after(2), Duration::from_secs(120));
+        assert_eq!(
+            webhooks.full_backoff_after(10),
+            Duration::from_secs(60 * 512)
+        );
+        assert_eq!(webhooks.full_backoff_after(11), MAX_BACKOFF);
+        assert_eq!(webhooks.full_backoff_after(29), MAX_BACKOFF);
+        let mut random = inquiry_lifecycle::SeededRandom::new(1);
+        for made in 1..30 {
+            let full = webhooks.full_backoff_after(made);
+            let wait = webhooks.backoff_after(made, &mut random);
+            assert!(wait >= full / 2 && wait < full, "{wait:?} of {full:?}");
+        }
+    }
 }

@@ -34,7 +34,7 @@ struct Received {
 }
 
 /// Receivers on one loopback port: `POST /{name}` is kept, and answered with the status
-/// set for `name` (200 unless set).
+/// set for `name` (200 unless set; 0 hangs for a minute, then answers 200).
 #[derive(Clone, Default)]
 struct Receiver {
     received: Arc<Mutex<Vec<Received>>>,
@@ -95,6 +95,10 @@ async fn receive(
         body: String::from_utf8(body.to_vec()).unwrap(),
     });
     let status = receiver.answers.lock().unwrap().get(&name).copied();
+    if status == Some(0) {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        return AxumStatus::OK;
+    }
     AxumStatus::from_u16(status.unwrap_or(200)).unwrap()
 }
 
@@ -189,7 +193,7 @@ async fn h2_every_event_is_delivered_signed_with_its_payload_in_each_inflection(
         .is_err());
         // H2's headers, on a first attempt.
         assert_eq!(header(received, "persona-webhook-attempts-made"), "1");
-        assert_eq!(header(received, "persona-webhook-attempts-left"), "7");
+        assert_eq!(header(received, "persona-webhook-attempts-left"), "17");
         let first = header(received, "persona-webhook-first-attempted-at");
         assert!(DateTime::parse_from_rfc3339(first).is_ok(), "{first}");
         assert_eq!(header(received, "content-type"), "application/json");
@@ -500,4 +504,84 @@ async fn h2_every_parked_event_is_listed_and_redriven_past_the_first_thousand() 
     assert_eq!(body["meta"]["redriven"], 1_099);
     let (_, empty, _) = call(Method::GET, &parked_url, None, &[]).await;
     assert!(empty["data"].as_array().unwrap().is_empty(), "{empty}");
+}
+
+/// The audit: endpoints were posted one after another, so an endpoint that hangs, listed
+/// first, held a healthy one's events for its whole timeout (300 events waited 165 s).
+/// Each event now goes to every endpoint at once: the healthy one gets it without waiting
+/// for the 5 s the hanging one is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::disallowed_methods)] // the test measures how long the healthy endpoint waited
+async fn h2_a_hanging_endpoint_holds_up_no_other() {
+    let (receiver, hooks) = Receiver::start().await;
+    receiver.answer("hangs", 0);
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/hangs"),
+        "--webhook-url",
+        &format!("{hooks}/healthy"),
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    tokio::spawn(deliverer(app));
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        create(&base).await;
+    }
+    let got = receiver.wait_for("healthy", 3).await;
+    let waited = started.elapsed();
+    assert_eq!(got.len(), 3);
+    assert!(
+        waited < Duration::from_secs(3),
+        "the healthy endpoint waited {waited:?}: behind the hanging one's 5 s timeout"
+    );
+}
+
+/// The audit: a redrive re-posted an event to the endpoints that had taken it already. The
+/// outbox now remembers which endpoints took each event (in the store, so every process
+/// and restart does too): retries and redrives go to the others only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_retries_and_redrives_skip_the_endpoints_that_took_the_event() {
+    let (receiver, hooks) = Receiver::start().await;
+    receiver.answer("down", 503);
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/up"),
+        "--webhook-url",
+        &format!("{hooks}/down"),
+        "--webhook-secret",
+        SECRET,
+        "--webhook-max-attempts",
+        "2",
+        "--webhook-backoff-ms",
+        "30",
+    ])
+    .await;
+    tokio::spawn(deliverer(Arc::clone(&app)));
+    create(&base).await;
+    receiver.wait_for("down", 2).await;
+    let parked_url = format!("{base}/api/v1/webhooks/parked");
+    let mut parked = Value::Null;
+    for _ in 0..200 {
+        let (_, body, _) = call(Method::GET, &parked_url, None, &[]).await;
+        if body["data"].as_array().is_some_and(|data| !data.is_empty()) {
+            parked = body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(parked["data"].as_array().map(Vec::len), Some(1), "{parked}");
+    receiver.answer("down", 200);
+    let (status, _, _) = call(Method::POST, &format!("{parked_url}/redrive"), None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    receiver.wait_for("down", 3).await;
+    // Time for a wrong re-post to arrive.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.at("up").len(),
+        1,
+        "the endpoint that took it got it again"
+    );
+    assert_eq!(receiver.at("down").len(), 3);
 }

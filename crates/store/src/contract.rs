@@ -26,6 +26,11 @@ pub struct Outgoing {
     /// Where the event stands in the outbox's order (commit order), as the store handed it
     /// out; 0 for an event on its way in. The cursor of [`Outbox::parked_outbox`].
     pub position: u64,
+    /// The receivers that took the event already (opaque names the publisher chose, such
+    /// as endpoint URLs), recorded by [`Outbox::fail_outbox`] and kept through retries and
+    /// redrives, so that a publisher skips them: an event acknowledged by some receivers
+    /// and not others is retried to the others only. Sorted, without duplicates.
+    pub delivered_to: Vec<String>,
 }
 
 impl Outgoing {
@@ -37,6 +42,7 @@ impl Outgoing {
             attempts: 0,
             first_attempted_at: None,
             position: 0,
+            delivered_to: Vec::new(),
         }
     }
 
@@ -200,10 +206,11 @@ pub trait Outbox: Send + Sync {
     async fn ack_outbox(&self, events: &[Outgoing]) -> Result<(), StoreError>;
 
     /// Records a failed delivery attempt of these events, made at `attempted_at`: one more
-    /// attempt, the first attempt's instant kept. Each is then claimable again from
-    /// `retry_at`, or, with `None`, **parked**: never claimed again until
-    /// [`redrive_outbox`](Outbox::redrive_outbox). Events no longer in the outbox are
-    /// skipped.
+    /// attempt, the first attempt's instant kept, and each event's
+    /// [`delivered_to`](Outgoing::delivered_to) added to the receivers recorded for it.
+    /// Each is then claimable again from `retry_at`, or, with `None`, **parked**: never
+    /// claimed again until [`redrive_outbox`](Outbox::redrive_outbox). Events no longer in
+    /// the outbox are skipped.
     async fn fail_outbox(
         &self,
         events: &[Outgoing],

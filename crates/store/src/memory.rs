@@ -111,12 +111,14 @@ impl Events {
             .collect()
     }
 
-    /// Applies `change` to the entry of each of `events` still in the outbox.
-    fn update(&mut self, events: &[Outgoing], mut change: impl FnMut(&mut OutboxEntry)) {
-        for Outgoing { event, .. } in events {
+    /// Applies `change` to the entry of each of `events` still in the outbox, with the
+    /// event as given.
+    fn update(&mut self, events: &[Outgoing], mut change: impl FnMut(&mut OutboxEntry, &Outgoing)) {
+        for given in events {
+            let event = &given.event;
             let position = self.positions.get(&(event.inquiry_id, event.sequence));
             if let Some(entry) = position.and_then(|position| self.entries.get_mut(position)) {
-                change(entry);
+                change(entry, given);
             }
         }
     }
@@ -135,9 +137,14 @@ impl Events {
         attempted_at: DateTime<Utc>,
         retry_at: Option<DateTime<Utc>>,
     ) {
-        self.update(events, |entry| {
+        self.update(events, |entry, given| {
             let outgoing = &mut entry.outgoing;
             outgoing.attempts = outgoing.attempts.saturating_add(1);
+            outgoing
+                .delivered_to
+                .extend(given.delivered_to.iter().cloned());
+            outgoing.delivered_to.sort_unstable();
+            outgoing.delivered_to.dedup();
             outgoing.first_attempted_at.get_or_insert(attempted_at);
             entry.leased_until = retry_at;
             entry.parked = retry_at.is_none();
@@ -155,7 +162,7 @@ impl Events {
     }
 
     fn redrive(&mut self, events: &[Outgoing]) {
-        self.update(events, |entry| {
+        self.update(events, |entry, _| {
             if entry.parked {
                 entry.parked = false;
                 entry.leased_until = None;

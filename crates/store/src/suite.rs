@@ -83,6 +83,7 @@ where
     publishers_never_share_an_event(Arc::new(make())).await?;
     payloads_and_failed_deliveries(&make()).await?;
     parked_events_page(&make()).await?;
+    receivers_are_remembered(&make()).await?;
     idempotency_keys(&make()).await?;
     a_keyed_answer_commits_with_its_change(&make()).await?;
     a_lost_answer_is_replayed_never_applied_twice(&make()).await?;
@@ -729,6 +730,60 @@ pub async fn parked_events_page<S: Store>(store: &S) -> Result<(), SuiteFailure>
             .all(|pair| pair[0].position < pair[1].position),
         "parked positions do not grow: {listed:?}"
     );
+    Ok(())
+}
+
+/// A failed attempt records the receivers that took the event already: claimed again after
+/// a retry, listed as parked, and claimed after a redrive, the event names them, gathered
+/// over its attempts, sorted and without duplicates, so a publisher retries it only to the
+/// others.
+pub async fn receivers_are_remembered<S: Store>(store: &S) -> Result<(), SuiteFailure> {
+    let mut random = SeededRandom::new(10);
+    let (inquiry, created) =
+        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
+    store
+        .insert(&inquiry, &Outgoing::plain(&created), None)
+        .await
+        .map_err(backend)?;
+    let mut claimed = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
+    ensure!(
+        claimed.len() == 1 && claimed[0].delivered_to.is_empty(),
+        "a new event was claimed as {claimed:?}, expected one taken by no receiver yet"
+    );
+    claimed[0].delivered_to = vec!["b".to_owned()];
+    store
+        .fail_outbox(&claimed, t0(), Some(t0()))
+        .await
+        .map_err(backend)?;
+    let mut again = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
+    let names = |outgoing: &[Outgoing]| -> Vec<Vec<String>> {
+        outgoing.iter().map(|o| o.delivered_to.clone()).collect()
+    };
+    ensure!(
+        names(&again) == [vec!["b".to_owned()]],
+        "after an attempt that reached b, claimed with receivers {:?}",
+        names(&again)
+    );
+    again[0].delivered_to = vec!["b".to_owned(), "a".to_owned(), "a".to_owned()];
+    store
+        .fail_outbox(&again, t0(), None)
+        .await
+        .map_err(backend)?;
+    let both = vec!["a".to_owned(), "b".to_owned()];
+    let parked = store.parked_outbox(None, 10).await.map_err(backend)?;
+    ensure!(
+        names(&parked) == [both.clone()],
+        "parked with receivers {:?}, expected [a, b]",
+        names(&parked)
+    );
+    store.redrive_outbox(&parked).await.map_err(backend)?;
+    let redriven = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
+    ensure!(
+        names(&redriven) == [both],
+        "redriven with receivers {:?}, expected [a, b] kept",
+        names(&redriven)
+    );
+    store.ack_outbox(&redriven).await.map_err(backend)?;
     Ok(())
 }
 

@@ -126,6 +126,8 @@ enum Fault {
     ReleaseForgets,
     /// Kept answers are never forgotten.
     KeysNeverExpire,
+    /// `fail_outbox` forgets which receivers took the event.
+    ForgetsReceivers,
     /// `parked_outbox` ignores its cursor: every page is the first.
     ParkedFromTheStart,
     /// The record of this inquiry fails validation when loaded.
@@ -271,6 +273,14 @@ mod broken {
                 Fault::NeverParks => retry_at.or(Some(attempted_at)),
                 _ => retry_at,
             };
+            let forgotten: Vec<Outgoing>;
+            let events = match self.1 {
+                Fault::ForgetsReceivers => {
+                    forgotten = self.kept(events);
+                    &forgotten
+                }
+                _ => events,
+            };
             self.0.fail_outbox(events, attempted_at, retry_at).await
         }
         async fn parked_outbox(
@@ -373,6 +383,10 @@ async fn the_suite_catches_each_broken_store() {
         (Fault::ReleaseForgets, "a released key answered Mismatch"),
         (Fault::KeysNeverExpire, "old was still kept"),
         (Fault::ParkedFromTheStart, "did not end after 3 pages"),
+        (
+            Fault::ForgetsReceivers,
+            "after an attempt that reached b, claimed with receivers [[]]",
+        ),
     ];
     for (fault, expected) in cases {
         let failure = suite::run(|| Broken(MemoryStore::new(), fault))
