@@ -10,10 +10,12 @@ use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use inquiry_lifecycle::{
-    Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
+    Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, RandomSource, ReferenceId,
+    SessionToken,
 };
 use inquiry_lifecycle_store::{
-    act_keyed, act_rendering, Acted, Change, IdempotencyKey, InquiryStore, Outbox, Outgoing, Render,
+    act_keyed, act_rendering, ActError, Acted, Change, IdempotencyKey, InquiryStore, Outbox,
+    Outgoing, Render,
 };
 use inquiry_lifecycle_wire::{
     ActionMeta, Inflection, InquiryDocument, InquiryResource, OneTimeLink, SessionResource,
@@ -232,38 +234,60 @@ fn respond<A: Answered>(outcome: Result<A, ApiError>, inflection: Inflection) ->
     }
 }
 
+/// Rounds of [`ATTEMPTS`] a change gets while concurrent changes keep winning, and the
+/// pause before the second round; each next pause doubles, times a random factor in
+/// [0.5, 1), so that contending requests spread out instead of colliding again (at most
+/// about 0.6 s of pauses in all before `conflict`).
+const ROUNDS: u32 = 8;
+const FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Loads, applies `operation` and saves (rendering the events as webhook documents),
 /// committing the keyed answer (`status` and the inquiry as at `now`) with the change when
-/// the request holds a key.
+/// the request holds a key. When concurrent changes win every attempt of a round, it pauses
+/// with jitter and tries another round, up to [`ROUNDS`].
 async fn act_on<T, F>(
     app: &App,
     id: InquiryId,
     key: Option<&IdempotencyKey>,
     status: u16,
     now: DateTime<Utc>,
-    operation: F,
+    mut operation: F,
 ) -> Result<Acted<T>, ApiError>
 where
     T: Change,
     F: FnMut(&mut Inquiry) -> Result<T, inquiry_lifecycle::Error> + Send,
 {
-    let acted = match key {
-        None => act_rendering(&*app.store, id, ATTEMPTS, &WireRender, operation).await,
-        Some(key) => {
-            let answer = |inquiry: &Inquiry, _: &T| idempotency::kept_inquiry(status, inquiry, now);
-            act_keyed(
-                &*app.store,
-                id,
-                ATTEMPTS,
-                Some(&WireRender),
-                key,
-                operation,
-                answer,
-            )
-            .await
+    let mut pause = FIRST_PAUSE;
+    for round in 1..=ROUNDS {
+        let acted = match key {
+            None => act_rendering(&*app.store, id, ATTEMPTS, &WireRender, &mut operation).await,
+            Some(key) => {
+                let answer =
+                    |inquiry: &Inquiry, _: &T| idempotency::kept_inquiry(status, inquiry, now);
+                act_keyed(
+                    &*app.store,
+                    id,
+                    ATTEMPTS,
+                    Some(&WireRender),
+                    key,
+                    &mut operation,
+                    answer,
+                )
+                .await
+            }
+        };
+        match acted {
+            Err(ActError::GaveUp(_)) if round < ROUNDS => {
+                let mut byte = [0u8; 1];
+                app.random().fill_bytes(&mut byte);
+                tokio::time::sleep(pause.mul_f64(0.5 + f64::from(byte[0]) / 512.0)).await;
+                pause = pause.saturating_mul(2);
+            }
+            acted => return Ok(acted?),
         }
-    };
-    Ok(acted?)
+    }
+    // Every round returned above: the last one's outcome is answered as it is.
+    Err(ActError::GaveUp(ATTEMPTS).into())
 }
 
 /// `POST /api/v1/inquiries` → 201: creates an inquiry, with an optional body

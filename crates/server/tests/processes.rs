@@ -140,6 +140,25 @@ async fn two_processes_on_one_database_neither_lose_nor_double_apply_a_change() 
         }
     }
 
+    // The audit: two processes contending on one inquiry answered 269 of 720 calls 409
+    // after five immediate retries. With paused, jittered rounds every one lands.
+    let hot = ids[0].clone();
+    let mut tasks = Vec::new();
+    for round in 0..40 {
+        let base = if round % 2 == 0 { a.clone() } else { b.clone() };
+        let url = format!("{base}/api/v1/inquiries/{hot}/resume");
+        let http = http.clone();
+        tasks.push(tokio::spawn(async move { send(&http, url, None).await }));
+    }
+    let mut contended = 0;
+    for task in tasks {
+        let (status, _, body) = task.await.unwrap();
+        assert_eq!(status, 200, "a contended resume answered {status}: {body}");
+        contended += 1;
+    }
+    *successes.entry(hot.clone()).or_default() += contended;
+    println!("two processes: {contended} concurrent resumes of one inquiry, every one applied");
+
     // One Idempotency-Key sent to both processes at once: applied once, replayed once.
     let mut replays = 0;
     for (index, id) in ids.iter().enumerate() {
