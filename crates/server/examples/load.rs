@@ -337,10 +337,12 @@ async fn main() {
     let app = Arc::new(
         App::new(
             &config,
-            storage(&config).await.unwrap_or_else(|e| fail(e)),
+            storage(&config)
+                .await
+                .unwrap_or_else(|e| fail(e.to_string())),
             Clock::Real,
         )
-        .unwrap_or_else(|e| fail(e)),
+        .unwrap_or_else(|e| fail(e.to_string())),
     );
     tokio::spawn(sweeper(Arc::clone(&app), Duration::from_secs(1)));
     tokio::spawn(deliverer(Arc::clone(&app)));

@@ -23,7 +23,7 @@ use inquiry_lifecycle_wire::{
 };
 use serde_json::Value;
 
-use crate::error::{json_response, ok_json, ApiError};
+use crate::error::{json_response, ok_json, ApiCode, ApiError};
 use crate::idempotency::{self, Claimed, Stored};
 use crate::webhooks::{self, WireRender};
 use crate::App;
@@ -85,8 +85,7 @@ impl FromRequest<Arc<App>> for ApiRequest {
                 let status = rejection.status().as_u16();
                 let error = if status == 413 {
                     ApiError::new(
-                        413,
-                        "payload_too_large",
+                        ApiCode::PayloadTooLarge,
                         format!(
                             "the request body is larger than the {} bytes the service accepts",
                             app.max_body_bytes
@@ -217,8 +216,7 @@ where
             let outcome = task.await.unwrap_or_else(|error| {
                 tracing::error!(%error, "a keyed request's task failed");
                 Err(ApiError::new(
-                    500,
-                    "internal",
+                    ApiCode::Internal,
                     "the request failed; retry it",
                 ))
             });
@@ -370,10 +368,10 @@ fn creation(body: &[u8], base: &Policy) -> Result<(Option<ReferenceId>, Policy),
         None => None,
         Some(Value::String(text)) => Some(ReferenceId::parse(text).map_err(|e| {
             let error = ApiError::from(e);
-            ApiError {
-                detail: format!("data.attributes.reference-id: {}", error.detail),
-                ..error
-            }
+            ApiError::new(
+                error.code,
+                format!("data.attributes.reference-id: {}", error.detail),
+            )
         })?),
         Some(_) => {
             return Err(ApiError::bad_request(
@@ -388,8 +386,7 @@ fn creation(body: &[u8], base: &Policy) -> Result<(Option<ReferenceId>, Policy),
         };
         let seconds = value.as_i64().ok_or_else(|| {
             ApiError::new(
-                422,
-                "invalid_input",
+                ApiCode::INVALID_INPUT,
                 format!("data.attributes.{name} must be a whole number of seconds, found {value}"),
             )
         })?;
@@ -552,8 +549,7 @@ fn simulated_actions(body: &[u8]) -> Result<Vec<Action>, ApiError> {
                 .map(|(_, action)| *action)
                 .ok_or_else(|| {
                     ApiError::new(
-                        422,
-                        "invalid_input",
+                        ApiCode::INVALID_INPUT,
                         format!(
                             "meta.actions[{index}]: unknown action {:?}; expected one of {}",
                             name.chars().take(40).collect::<String>(),
@@ -580,15 +576,14 @@ pub async fn sandbox_clock(State(app): State<Arc<App>>, request: ApiRequest) -> 
                     .map_err(ApiError::from)?;
                 now.checked_add_signed(TimeDelta::from(interval))
                     .ok_or_else(|| {
-                        ApiError::new(422, "invalid_input", "the clock cannot move that far")
+                        ApiError::new(ApiCode::INVALID_INPUT, "the clock cannot move that far")
                     })?
             }
             (None, Some(Value::String(text))) => DateTime::parse_from_rfc3339(text)
                 .map(|at| at.with_timezone(&Utc))
                 .map_err(|e| {
                     ApiError::new(
-                        422,
-                        "invalid_input",
+                        ApiCode::INVALID_INPUT,
                         format!("`now` is not an RFC 3339 instant: {e}"),
                     )
                 })?,
@@ -614,8 +609,7 @@ pub async fn no_such_endpoint(method: Method, uri: axum::http::Uri) -> Response 
 /// The answer to a path served for other methods only.
 pub async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
     ApiError::new(
-        405,
-        "method_not_allowed",
+        ApiCode::MethodNotAllowed,
         format!("{} does not answer {method}", uri.path()),
     )
     .respond(Inflection::Kebab)
@@ -639,8 +633,7 @@ fn parked_page(query: Option<&str>) -> Result<(Option<u64>, usize), ApiError> {
         let number = || {
             value.parse::<u64>().map_err(|_| {
                 ApiError::new(
-                    422,
-                    "invalid_input",
+                    ApiCode::INVALID_INPUT,
                     format!("{name} must be a whole number, found {value:?}"),
                 )
             })
@@ -653,8 +646,7 @@ fn parked_page(query: Option<&str>) -> Result<(Option<u64>, usize), ApiError> {
                     .filter(|size| (1..=PARKED_PAGE).contains(size))
                     .ok_or_else(|| {
                         ApiError::new(
-                            422,
-                            "invalid_input",
+                            ApiCode::INVALID_INPUT,
                             format!("page[size] must be 1 to {PARKED_PAGE}, found {value:?}"),
                         )
                     })?;

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
-use crate::error::ApiError;
+use crate::error::{ApiCode, ApiError};
 
 /// Where the service's `now` comes from.
 #[derive(Debug, Clone)]
@@ -44,8 +44,7 @@ impl Clock {
         let mut now = now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if to < *now {
             return Err(ApiError::new(
-                422,
-                "invalid_input",
+                ApiCode::INVALID_INPUT,
                 format!(
                     "the test clock cannot move backwards: it is {}, asked for {}",
                     now.to_rfc3339(),

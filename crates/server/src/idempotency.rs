@@ -23,7 +23,7 @@ use inquiry_lifecycle_wire::{Inflection, InquiryDocument, InquiryResource};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiError;
+use crate::error::{ApiCode, ApiError};
 
 /// How often, and how many times, a request looks again at another request with the same
 /// key that is still running before it gives up (10 s in all).
@@ -85,26 +85,27 @@ pub async fn claim(
         }
     }
     Err(ApiError::new(
-        409,
-        "conflict",
+        ApiCode::Conflict,
         "a request with this Idempotency-Key is still running; retry it later",
     ))
 }
 
 fn conflict() -> ApiError {
-    ApiError::new(
-        422,
-        "idempotency_conflict",
+    ApiError::new(ApiCode::IdempotencyConflict,
         "this Idempotency-Key was used with another request in the last 24 hours; use a new key for a new request (S3)",
     )
 }
 
-/// Whether a refusal is kept for the key (see the module docs), or the key given back.
+/// Whether a refusal is kept for the key (see the module docs), or the key given back: a
+/// request that could not be read or was invalid, and a failure worth retrying, keep
+/// nothing.
 pub fn is_kept(error: &ApiError) -> bool {
-    let request_at_fault =
-        matches!(error.status, 400 | 413) || (error.status == 422 && error.code == "invalid_input");
-    let worth_retrying = error.status >= 500 || error.code == "conflict";
-    !(request_at_fault || worth_retrying)
+    let request_at_fault = matches!(
+        error.code,
+        ApiCode::BadRequest | ApiCode::PayloadTooLarge | ApiCode::INVALID_INPUT
+    );
+    let not_the_requests = error.code.is_retryable() || error.code == ApiCode::CorruptRecord;
+    !(request_at_fault || not_the_requests)
 }
 
 /// The answer a store keeps for a request that answered this inquiry with this status: the
@@ -127,8 +128,8 @@ pub fn kept(stored: &Stored) -> KeptAnswer {
             body: body.clone(),
         },
         Stored::Error(error) => KeptAnswer {
-            status: error.status,
-            code: Some(error.code.to_string()),
+            status: error.status(),
+            code: Some(error.code.as_str().to_owned()),
             body: error.detail.clone(),
         },
     }
@@ -138,11 +139,14 @@ pub fn kept(stored: &Stored) -> KeptAnswer {
 /// versions kept only these and refusals), or another JSON body.
 fn stored(kept: KeptAnswer) -> Result<Stored, ApiError> {
     if let Some(code) = kept.code {
-        return Ok(Stored::Error(ApiError {
-            status: kept.status,
-            code: code.into(),
-            detail: kept.body,
-        }));
+        // Every code this service kept is one of its own; anything else is a broken record.
+        let code = code.parse::<ApiCode>().map_err(|_| {
+            ApiError::new(
+                ApiCode::CorruptRecord,
+                format!("a kept idempotent answer has an unknown code {code:?}"),
+            )
+        })?;
+        return Ok(Stored::Error(ApiError::new(code, kept.body)));
     }
     let is_inquiry = serde_json::from_str::<Value>(&kept.body)
         .ok()
@@ -153,8 +157,7 @@ fn stored(kept: KeptAnswer) -> Result<Stored, ApiError> {
     }
     let read = InquiryDocument::from_json(&kept.body).map_err(|e| {
         ApiError::new(
-            500,
-            "corrupt_record",
+            ApiCode::CorruptRecord,
             format!("a kept idempotent answer does not read back: {e}"),
         )
     })?;

@@ -39,7 +39,7 @@ use subtle::ConstantTimeEq;
 
 pub use clock::Clock;
 pub use config::Config;
-pub use error::ApiError;
+pub use error::{ApiCode, ApiError, StartError};
 pub use hostile::Hostility;
 pub use webhooks::{deliver_once, deliverer, Endpoint, Webhooks, WireRender};
 
@@ -62,19 +62,18 @@ pub struct App {
 
 impl App {
     /// The service for `config`, on `storage`, with the time from `clock`.
-    pub fn new(config: &Config, storage: Storage, clock: Clock) -> Result<App, String> {
+    pub fn new(config: &Config, storage: Storage, clock: Clock) -> Result<App, StartError> {
         if config.api_keys.iter().any(|key| key.is_empty()) {
-            return Err("an API key must not be empty".to_owned());
+            return Err(StartError::EmptyApiKey);
         }
         if config
             .webhook_secrets
             .iter()
             .any(|secret| secret.is_empty())
         {
-            return Err("a webhook secret must not be empty".to_owned());
+            return Err(StartError::EmptyWebhookSecret);
         }
-        let random = SecureRandom::from_os()
-            .map_err(|e| format!("no random source for tokens and ids: {e}"))?;
+        let random = SecureRandom::from_os()?;
         Ok(App {
             store: storage.store,
             clock,
@@ -256,20 +255,17 @@ impl Storage {
 
     /// Everything in PostgreSQL, shared by every process on the same database; the schema
     /// is migrated first.
-    pub async fn postgres(url: &str) -> Result<Storage, String> {
+    pub async fn postgres(url: &str) -> Result<Storage, StartError> {
         let store = inquiry_lifecycle_postgres::PostgresStore::connect(url)
             .await
-            .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-        store
-            .migrate()
-            .await
-            .map_err(|e| format!("cannot migrate the PostgreSQL schema: {e}"))?;
+            .map_err(StartError::Connect)?;
+        store.migrate().await.map_err(StartError::Migrate)?;
         Ok(Storage::of(Arc::new(store)))
     }
 }
 
 /// The storage `config` asks for: PostgreSQL when given a connection string, else memory.
-pub async fn storage(config: &Config) -> Result<Storage, String> {
+pub async fn storage(config: &Config) -> Result<Storage, StartError> {
     match &config.database_url {
         None => Ok(Storage::memory()),
         Some(url) => Storage::postgres(url).await,

@@ -29,13 +29,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), String> {
-    let storage = storage(&config).await?;
+    let storage = storage(&config).await.map_err(|e| e.to_string())?;
     let clock = if config.test_clock {
         Clock::test()
     } else {
         Clock::Real
     };
-    let app = Arc::new(App::new(&config, storage, clock)?);
+    let app = Arc::new(App::new(&config, storage, clock).map_err(|e| e.to_string())?);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -17,6 +17,7 @@ use inquiry_lifecycle_wire::{
 };
 
 use crate::clock::wall_clock;
+use crate::error::StartError;
 use crate::hostile::{Hostility, Plan};
 use crate::App;
 
@@ -148,20 +149,18 @@ impl Webhooks {
         secrets: Vec<WebhookSecret>,
         max_attempts: u32,
         backoff: Duration,
-    ) -> Result<Webhooks, String> {
+    ) -> Result<Webhooks, StartError> {
         if !endpoints.is_empty() && secrets.is_empty() {
-            return Err(
-                "webhook URLs need --webhook-secret, to sign every delivery (H1)".to_owned(),
-            );
+            return Err(StartError::WebhooksNeedASecret);
         }
         if max_attempts == 0 {
-            return Err("--webhook-max-attempts must be at least 1".to_owned());
+            return Err(StartError::NoWebhookAttempts);
         }
         let client = reqwest::Client::builder()
             .timeout(ATTEMPT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
+            .map_err(StartError::WebhookClient)?;
         Ok(Webhooks {
             endpoints,
             secrets,

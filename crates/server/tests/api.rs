@@ -419,3 +419,42 @@ async fn s5_the_test_clock_crosses_a_deadline_in_a_request() {
     let (status, _, _) = call(Method::POST, &clock, Some(ahead), &[]).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// One vocabulary: every code the service answers is an `ApiCode` with one status, which
+/// its wire name reads back to; the service's own codes and their statuses are S2's.
+#[test]
+fn every_code_has_one_status_and_reads_back_from_its_name() {
+    use inquiry_lifecycle::ErrorCode;
+    use inquiry_lifecycle_server::ApiCode;
+    let service: Vec<(&str, u16, bool)> = ApiCode::SERVICE
+        .iter()
+        .map(|code| (code.as_str(), code.status(), code.is_retryable()))
+        .collect();
+    assert_eq!(
+        service,
+        [
+            ("unauthorized", 401, false),
+            ("not_found", 404, false),
+            ("method_not_allowed", 405, false),
+            ("bad_request", 400, false),
+            ("idempotency_conflict", 422, false),
+            ("conflict", 409, true),
+            ("payload_too_large", 413, false),
+            ("corrupt_record", 500, false),
+            ("internal", 500, true),
+            ("unavailable", 503, true),
+        ]
+    );
+    for code in ApiCode::SERVICE
+        .into_iter()
+        .chain(ErrorCode::ALL.map(ApiCode::Lifecycle))
+    {
+        assert_eq!(code.as_str().parse::<ApiCode>().unwrap(), code);
+        assert_eq!(code.to_string(), code.as_str());
+    }
+    for code in ErrorCode::ALL {
+        assert_eq!(ApiCode::Lifecycle(code).status(), code.http_status());
+        assert!(!ApiCode::Lifecycle(code).is_retryable());
+    }
+    assert!("no_such_code".parse::<ApiCode>().is_err());
+}

@@ -360,7 +360,10 @@ async fn webhook_flags_are_checked_at_start() {
         Ok::<_, clap::Error>(App::new(&config, Storage::memory(), Clock::test()).map(|_| ()))
     };
     let no_secret = start(&["--webhook-url", "http://127.0.0.1:9/hook"]).unwrap();
-    assert!(no_secret.unwrap_err().contains("--webhook-secret"));
+    assert!(no_secret
+        .unwrap_err()
+        .to_string()
+        .contains("--webhook-secret"));
     let empty = start(&[
         "--webhook-url",
         "http://127.0.0.1:9/hook",
@@ -368,7 +371,7 @@ async fn webhook_flags_are_checked_at_start() {
         "",
     ])
     .unwrap();
-    assert!(empty.unwrap_err().contains("must not be empty"));
+    assert!(empty.unwrap_err().to_string().contains("must not be empty"));
     let bad_url = start(&["--webhook-url", "ftp://example/hook"]).unwrap_err();
     assert!(bad_url.to_string().contains("http://"), "{bad_url}");
     let bad_inflection = start(&["--webhook-url", "pascal=http://127.0.0.1:9/"]).unwrap_err();
@@ -385,7 +388,7 @@ async fn webhook_flags_are_checked_at_start() {
         "0",
     ])
     .unwrap();
-    assert!(zero.unwrap_err().contains("at least 1"));
+    assert!(zero.unwrap_err().to_string().contains("at least 1"));
     assert!(start(&[
         "--webhook-url",
         "snake=http://127.0.0.1:9/hook",
