@@ -72,6 +72,25 @@ pub enum Error {
     },
     /// A malformed id, token, interval, policy, stored record or scenario (422).
     InvalidInput(InvalidInput),
+    /// `now` lies outside the instants the library records, [`EARLIEST_NOW`](crate::EARLIEST_NOW)
+    /// to [`LATEST_NOW`](crate::LATEST_NOW): the embedding service's clock is wrong, which
+    /// is not its caller's mistake (500).
+    ClockOutOfRange {
+        /// The instant the call was given.
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// The inquiry has used up its changes: its revision or last sequence number is too
+    /// near 2^53, the largest a record keeps, for another call (V1, V3; 409). Nothing the
+    /// caller sends can change that.
+    CountersExhausted {
+        /// The inquiry's revision.
+        revision: u64,
+        /// The inquiry's last event sequence number.
+        last_sequence: u64,
+    },
+    /// The random source gave a session id, token or link code already in use, three times
+    /// over (S1, S2, L2): it is broken or seeded the same way twice (500).
+    RandomSourceRepeats,
 }
 
 /// What was wrong with an input; carried by [`Error::InvalidInput`].
@@ -153,6 +172,9 @@ impl Error {
             Error::SessionExpired { .. } => ErrorCode::SessionExpired,
             Error::LinkUsed { .. } => ErrorCode::LinkUsed,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::ClockOutOfRange { .. } => ErrorCode::ClockOutOfRange,
+            Error::CountersExhausted { .. } => ErrorCode::CountersExhausted,
+            Error::RandomSourceRepeats => ErrorCode::RandomSourceFailed,
         }
     }
 
@@ -241,6 +263,22 @@ impl fmt::Display for Detail<'_> {
                 "the one-time link of session {session} was redeemed more than 5 minutes ago; use the session token it handed out, or create a new link (L3, L4)"
             ),
             Error::InvalidInput(input) => f.write_str(input.message()),
+            Error::ClockOutOfRange { now } => write!(
+                f,
+                "now ({now}) is outside the instants this library records, {} to {}: deadlines and session ends must stay representable; check the service's clock (E3, S5)",
+                crate::EARLIEST_NOW,
+                crate::LATEST_NOW
+            ),
+            Error::CountersExhausted {
+                revision,
+                last_sequence,
+            } => write!(
+                f,
+                "the inquiry has used up its changes: revision {revision} or sequence {last_sequence} is too near 2^53, the largest a record keeps, for another call (V1, V3)"
+            ),
+            Error::RandomSourceRepeats => f.write_str(
+                "the random source gave a session id, token or link code already in use, three times over (S1, S2, L2): is it seeded the same way twice? Use SecureRandom in production",
+            ),
         }
     }
 }
@@ -278,11 +316,17 @@ pub enum ErrorCode {
     LinkUsed,
     /// `invalid_input`: malformed input.
     InvalidInput,
+    /// `clock_out_of_range`: the embedding service's `now` is outside the recorded range.
+    ClockOutOfRange,
+    /// `counters_exhausted`: the inquiry has used up its changes.
+    CountersExhausted,
+    /// `random_source_failed`: the random source repeats itself.
+    RandomSourceFailed,
 }
 
 impl ErrorCode {
     /// Every code, in the rule book's order.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::InvalidTransition,
         ErrorCode::NotResumable,
         ErrorCode::DecisionFinal,
@@ -294,6 +338,9 @@ impl ErrorCode {
         ErrorCode::SessionExpired,
         ErrorCode::LinkUsed,
         ErrorCode::InvalidInput,
+        ErrorCode::ClockOutOfRange,
+        ErrorCode::CountersExhausted,
+        ErrorCode::RandomSourceFailed,
     ];
 
     /// The wire name, e.g. `"session_expired"`.
@@ -310,6 +357,9 @@ impl ErrorCode {
             ErrorCode::SessionExpired => "session_expired",
             ErrorCode::LinkUsed => "link_used",
             ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::ClockOutOfRange => "clock_out_of_range",
+            ErrorCode::CountersExhausted => "counters_exhausted",
+            ErrorCode::RandomSourceFailed => "random_source_failed",
         }
     }
 
@@ -335,6 +385,15 @@ impl ErrorCode {
             ErrorCode::InvalidInput => {
                 "a malformed id, token, interval, policy, stored record or scenario"
             }
+            ErrorCode::ClockOutOfRange => {
+                "the service's now is outside 1970-01-01 to 9989-12-31 (its clock is wrong)"
+            }
+            ErrorCode::CountersExhausted => {
+                "the inquiry's revision or sequence is too near 2^53 for another change"
+            }
+            ErrorCode::RandomSourceFailed => {
+                "the random source repeats itself (broken, or seeded twice the same way)"
+            }
         }
     }
 
@@ -349,6 +408,8 @@ impl ErrorCode {
             ErrorCode::InquiryFinished => 403,
             ErrorCode::SessionRequired | ErrorCode::InvalidToken | ErrorCode::SessionExpired => 401,
             ErrorCode::InvalidInput => 422,
+            ErrorCode::CountersExhausted => 409,
+            ErrorCode::ClockOutOfRange | ErrorCode::RandomSourceFailed => 500,
         }
     }
 }

@@ -56,16 +56,15 @@ pub(crate) fn check_room(
     last_sequence: u64,
 ) -> Result<(), Error> {
     if now < EARLIEST_NOW || now > LATEST_NOW {
-        return Err(Error::invalid_input(format!(
-            "now ({now}) is outside the instants this library records, {EARLIEST_NOW} to {LATEST_NOW}: deadlines and session ends must stay representable (E3, S5)"
-        )));
+        return Err(Error::ClockOutOfRange { now });
     }
     let events = MAX_EVENTS_PER_CALL + MAX_FALLING_DUE;
     let changes = 1 + MAX_FALLING_DUE;
     if revision > MAX_COUNTER - changes || last_sequence > MAX_COUNTER - events {
-        return Err(Error::invalid_input(format!(
-            "the inquiry has used up its changes: revision {revision} or sequence {last_sequence} is too near 2^53, the largest a record keeps, for another call (V1, V3)"
-        )));
+        return Err(Error::CountersExhausted {
+            revision,
+            last_sequence,
+        });
     }
     Ok(())
 }

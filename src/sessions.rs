@@ -335,7 +335,5 @@ impl Sessions {
 }
 
 fn repeated_draws() -> Error {
-    Error::invalid_input(
-        "the random source gave a session id, token or link code already in use, three times over (S1, S2, L2): is it seeded the same way twice? Use SecureRandom in production",
-    )
+    Error::RandomSourceRepeats
 }

@@ -17,12 +17,22 @@ fn reload(inquiry: &Inquiry) -> Result<Inquiry, Error> {
 }
 
 fn refused_as_invalid_input(result: Result<impl std::fmt::Debug, Error>, needle: &str) {
+    refused_with(result, ErrorCode::InvalidInput, needle);
+}
+
+fn refused_with(result: Result<impl std::fmt::Debug, Error>, code: ErrorCode, needle: &str) {
     let error = result.unwrap_err();
-    assert_eq!(error.code(), ErrorCode::InvalidInput, "{error}");
+    assert_eq!(error.code(), code, "{error}");
     assert!(
         error.to_string().contains(needle),
         "{needle:?} not in {error}"
     );
+}
+
+/// A `now` outside the recorded range is the embedding service's clock at fault, not its
+/// caller's input: `clock_out_of_range`, 500.
+fn refused_for_the_clock(result: Result<impl std::fmt::Debug, Error>) {
+    refused_with(result, ErrorCode::ClockOutOfRange, "outside the instants");
 }
 
 // ----- item 1: an accepted action never produces a record the loader refuses ------------
@@ -33,26 +43,22 @@ fn create_near_the_end_of_time_is_refused_not_saturated() {
     let policy = Policy::default();
     // The audit: MAX_UTC - 1h saturated the deadline instead of adding 24 h (E3).
     let late = DateTime::<Utc>::MAX_UTC - TimeDelta::hours(1);
-    refused_as_invalid_input(
-        Inquiry::create(&policy, late, &mut random),
-        "outside the instants",
-    );
-    refused_as_invalid_input(
-        Inquiry::create(&policy, DateTime::<Utc>::MAX_UTC, &mut random),
-        "outside the instants",
-    );
-    refused_as_invalid_input(
-        Inquiry::create(&policy, LATEST_NOW + TimeDelta::nanoseconds(1), &mut random),
-        "outside the instants",
-    );
-    refused_as_invalid_input(
-        Inquiry::create(
-            &policy,
-            EARLIEST_NOW - TimeDelta::nanoseconds(1),
-            &mut random,
-        ),
-        "outside the instants",
-    );
+    refused_for_the_clock(Inquiry::create(&policy, late, &mut random));
+    refused_for_the_clock(Inquiry::create(
+        &policy,
+        DateTime::<Utc>::MAX_UTC,
+        &mut random,
+    ));
+    refused_for_the_clock(Inquiry::create(
+        &policy,
+        LATEST_NOW + TimeDelta::nanoseconds(1),
+        &mut random,
+    ));
+    refused_for_the_clock(Inquiry::create(
+        &policy,
+        EARLIEST_NOW - TimeDelta::nanoseconds(1),
+        &mut random,
+    ));
     // At the first instant accepted, the record reloads.
     let (first, _created) = Inquiry::create(&policy, EARLIEST_NOW, &mut random).unwrap();
     assert_eq!(reload(&first).unwrap(), first);
@@ -80,12 +86,9 @@ fn actions_at_the_end_of_time_are_refused_and_change_nothing() {
     let before = snapshot(&inquiry);
     let end = DateTime::<Utc>::MAX_UTC;
     // The audit: resume at MAX_UTC wrote a session that "ends before it was opened".
-    refused_as_invalid_input(inquiry.resume(end, &mut random), "outside the instants");
-    refused_as_invalid_input(inquiry.complete(end), "outside the instants");
-    refused_as_invalid_input(
-        inquiry.access(Some(&opened.token), end),
-        "outside the instants",
-    );
+    refused_for_the_clock(inquiry.resume(end, &mut random));
+    refused_for_the_clock(inquiry.complete(end));
+    refused_for_the_clock(inquiry.access(Some(&opened.token), end));
     assert_eq!(
         snapshot(&inquiry),
         before,
@@ -109,8 +112,16 @@ fn a_record_whose_counters_are_used_up_refuses_actions_and_changes_nothing() {
     let mut loaded = Inquiry::from_json_value(&value).unwrap();
     let before = snapshot(&loaded);
     // ... and an expire (here a redact, approve being final) no longer writes 2^53 + 1.
-    refused_as_invalid_input(loaded.redact(min(3)), "used up its changes");
-    refused_as_invalid_input(loaded.decline(min(3)), "used up its changes");
+    refused_with(
+        loaded.redact(min(3)),
+        ErrorCode::CountersExhausted,
+        "used up its changes",
+    );
+    refused_with(
+        loaded.decline(min(3)),
+        ErrorCode::CountersExhausted,
+        "used up its changes",
+    );
     assert_eq!(snapshot(&loaded), before);
     // A live record at the limit has no room for its own expiry: the loader refuses it.
     let (live, _) = created();
@@ -423,7 +434,9 @@ fn a_random_source_that_repeats_itself_is_refused_not_written() {
     let _ = inquiry.start(min(1), &mut Stuck).unwrap();
     let before = snapshot(&inquiry);
     let refused = inquiry.resume(min(2), &mut Stuck).unwrap_err();
-    assert_eq!(refused.code(), ErrorCode::InvalidInput);
+    // Not the caller's input: the source is broken (500).
+    assert_eq!(refused.code(), ErrorCode::RandomSourceFailed);
+    assert_eq!(refused.http_status(), 500);
     assert!(refused.to_string().contains("already in use"), "{refused}");
     assert_eq!(
         snapshot(&inquiry),

@@ -34,7 +34,9 @@ impl Clock {
         }
     }
 
-    /// Moves a test clock to `to`; earlier than its `now` is `invalid_input` (S5).
+    /// Moves a test clock to `to`; earlier than its `now`, or later than the last instant
+    /// the library records ([`LATEST_NOW`](inquiry_lifecycle::LATEST_NOW), after which no
+    /// inquiry could change again), is `invalid_input` (S5).
     pub fn set(&self, to: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
         let Clock::Test(now) = self else {
             return Err(ApiError::not_found(
@@ -48,6 +50,16 @@ impl Clock {
                 format!(
                     "the test clock cannot move backwards: it is {}, asked for {}",
                     now.to_rfc3339(),
+                    to.to_rfc3339()
+                ),
+            ));
+        }
+        if to > inquiry_lifecycle::LATEST_NOW {
+            return Err(ApiError::new(
+                ApiCode::INVALID_INPUT,
+                format!(
+                    "the test clock cannot move past {}, the last instant inquiries record; asked for {}",
+                    inquiry_lifecycle::LATEST_NOW.to_rfc3339(),
                     to.to_rfc3339()
                 ),
             ));

@@ -415,9 +415,24 @@ async fn s5_the_test_clock_crosses_a_deadline_in_a_request() {
     let back = json!({"now": "2000-01-01T00:00:00Z"});
     let (status, body, _) = call(Method::POST, &clock, Some(back), &[]).await;
     assert_eq!((status.as_u16(), error_code(&body)), (422, "invalid_input"));
+    // The audit: 9999-12-31 was accepted, and every create and action failed after it
+    // for good. Past the last instant inquiries record, the clock refuses to move.
+    let end = json!({"now": "9999-12-31T23:59:59Z"});
+    let (status, body, _) = call(Method::POST, &clock, Some(end), &[]).await;
+    assert_eq!((status.as_u16(), error_code(&body)), (422, "invalid_input"));
+    assert!(body["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("cannot move past"));
     let ahead = json!({"now": "2999-01-01T00:00:00Z"});
     let (status, _, _) = call(Method::POST, &clock, Some(ahead), &[]).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(create_status(&base).await, 201, "the service still creates");
+}
+
+async fn create_status(base: &str) -> u16 {
+    let (status, _, _) = call(Method::POST, &format!("{base}/api/v1/inquiries"), None, &[]).await;
+    status.as_u16()
 }
 
 /// One vocabulary: every code the service answers is an `ApiCode` with one status, which
