@@ -126,8 +126,8 @@ impl std::str::FromStr for EventName {
 /// form carries its `id`, and a serialized event with fields this version does not know
 /// still loads (they are ignored). A serialized `id` that is not the one its inquiry and
 /// sequence give is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "WireEvent", try_from = "WireEvent")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "WireEvent")]
 #[non_exhaustive]
 #[must_use = "an event is a change that happened: publish it"]
 pub struct Event {
@@ -182,6 +182,14 @@ impl From<Event> for WireEvent {
             session_id: event.session_id,
             sequence: event.sequence,
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    /// Reads the serialized form and checks its id; a refusal is the library's detail.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = WireEvent::deserialize(deserializer)?;
+        Event::try_from(wire).map_err(crate::record::de_error)
     }
 }
 

@@ -60,7 +60,7 @@ impl<'de> Deserialize<'de> for Inquiry {
         inquiry
             .check_invariants()
             .map(|()| inquiry)
-            .map_err(serde::de::Error::custom)
+            .map_err(crate::record::de_error)
     }
 }
 
@@ -118,9 +118,13 @@ pub(crate) fn from_json_text<T: serde::de::DeserializeOwned>(
 /// (`subject`) and the JSON path.
 fn json_error(subject: &str, error: serde_path_to_error::Error<serde_json::Error>) -> Error {
     let path = error.path().to_string();
-    let inner = error.into_inner().to_string();
-    // The library's own errors (a broken invariant, a bad interval) already start with
-    // their code.
-    let inner = inner.strip_prefix("invalid_input: ").unwrap_or(&inner);
+    let inner = error.into_inner();
     Error::invalid_input(format!("{subject}, at `{path}`: {inner}"))
+}
+
+/// One of the library's refusals as a deserializer's error: its detail only (what is
+/// wrong, with its rule IDs), which [`json_error`] then places at its JSON path under the
+/// one code of a bad record, `invalid_input`.
+pub(crate) fn de_error<E: serde::de::Error>(error: Error) -> E {
+    E::custom(error.detail())
 }

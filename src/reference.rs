@@ -86,6 +86,6 @@ impl Serialize for ReferenceId {
 impl<'de> Deserialize<'de> for ReferenceId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        ReferenceId::parse(&text).map_err(serde::de::Error::custom)
+        ReferenceId::parse(&text).map_err(crate::record::de_error)
     }
 }

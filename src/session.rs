@@ -120,8 +120,7 @@ impl std::str::FromStr for SessionStatus {
 /// Serialized with `bearer` (`"token"` or `"link"`); a record without it is a token session
 /// opened by version 0.1, whose token carries no selector (S2, revision 2), and is written
 /// back without it, so that it keeps that meaning.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "UncheckedSession", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Session {
     id: SessionId,
     /// `None`: a token session of version 0.1 (its token has no selector).
@@ -287,6 +286,15 @@ struct UncheckedSession {
     unused_until: DateTime<Utc>,
     first_used_at: Option<DateTime<Utc>>,
     expired_at: Option<DateTime<Utc>>,
+}
+
+impl<'de> serde::Deserialize<'de> for Session {
+    /// Reads the stored form and checks it; a refusal is the library's detail, which
+    /// the record loader places at its JSON path under `invalid_input`.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = UncheckedSession::deserialize(deserializer)?;
+        Session::try_from(raw).map_err(crate::record::de_error)
+    }
 }
 
 impl TryFrom<UncheckedSession> for Session {

@@ -40,7 +40,7 @@ impl<'de> Deserialize<'de> for Sessions {
                     Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_SESSIONS));
                 while let Some(record) = seq.next_element::<Session>()? {
                     if records.len() == MAX_SESSIONS {
-                        return Err(serde::de::Error::custom(Error::invalid_input(format!(
+                        return Err(crate::record::de_error(Error::invalid_input(format!(
                             "more than {MAX_SESSIONS} session records; at most {MAX_SESSIONS} are kept (S7)"
                         ))));
                     }

@@ -308,6 +308,6 @@ impl Serialize for TokenDigest {
 impl<'de> Deserialize<'de> for TokenDigest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        TokenDigest::parse(&text).map_err(serde::de::Error::custom)
+        TokenDigest::parse(&text).map_err(crate::record::de_error)
     }
 }
