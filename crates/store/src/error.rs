@@ -42,27 +42,75 @@ pub enum StoreError {
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl StoreError {
-    /// The stable snake_case code (the table in the [crate docs](crate)).
-    pub const fn code(&self) -> &'static str {
+/// The stable code of a store call's or an `act`'s failure: the lifecycle's own for a
+/// refusal of the rules, or the store's. Each has one HTTP status ([`Code::http_status`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// A refusal of the rules ([`ActError::Refused`]), with the lifecycle's code.
+    Lifecycle(inquiry_lifecycle::ErrorCode),
+    /// `conflict` (409): compare-and-swap refused, or every attempt met a concurrent change.
+    Conflict,
+    /// `duplicate` (409): an insert of an id that is stored already.
+    Duplicate,
+    /// `not_found` (404).
+    NotFound,
+    /// `corrupt_record` (500): a stored record fails validation.
+    CorruptRecord,
+    /// `store_unavailable` (503): the store could not be reached, or did not answer in time.
+    StoreUnavailable,
+    /// `store_failed` (503): the backend failed otherwise.
+    StoreFailed,
+}
+
+impl Code {
+    /// The wire name, e.g. `"not_found"`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            StoreError::Conflict { .. } => "conflict",
-            StoreError::Duplicate(_) => "duplicate",
-            StoreError::NotFound(_) => "not_found",
-            StoreError::Corrupt { .. } => "corrupt_record",
-            StoreError::Unavailable(_) => "store_unavailable",
-            StoreError::Backend(_) => "store_failed",
+            Code::Lifecycle(code) => code.as_str(),
+            Code::Conflict => "conflict",
+            Code::Duplicate => "duplicate",
+            Code::NotFound => "not_found",
+            Code::CorruptRecord => "corrupt_record",
+            Code::StoreUnavailable => "store_unavailable",
+            Code::StoreFailed => "store_failed",
         }
     }
 
     /// The HTTP status a REST API answers with (the table in the [crate docs](crate)).
-    pub const fn http_status(&self) -> u16 {
+    pub fn http_status(self) -> u16 {
         match self {
-            StoreError::NotFound(_) => 404,
-            StoreError::Conflict { .. } | StoreError::Duplicate(_) => 409,
-            StoreError::Corrupt { .. } => 500,
-            StoreError::Unavailable(_) | StoreError::Backend(_) => 503,
+            Code::Lifecycle(code) => code.http_status(),
+            Code::NotFound => 404,
+            Code::Conflict | Code::Duplicate => 409,
+            Code::CorruptRecord => 500,
+            Code::StoreUnavailable | Code::StoreFailed => 503,
         }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl StoreError {
+    /// The stable code (the table in the [crate docs](crate)).
+    pub const fn code(&self) -> Code {
+        match self {
+            StoreError::Conflict { .. } => Code::Conflict,
+            StoreError::Duplicate(_) => Code::Duplicate,
+            StoreError::NotFound(_) => Code::NotFound,
+            StoreError::Corrupt { .. } => Code::CorruptRecord,
+            StoreError::Unavailable(_) => Code::StoreUnavailable,
+            StoreError::Backend(_) => Code::StoreFailed,
+        }
+    }
+
+    /// The HTTP status a REST API answers with: the code's.
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
     }
 }
 
@@ -82,24 +130,19 @@ pub enum ActError {
 }
 
 impl ActError {
-    /// The stable snake_case code: a refusal's own ([`ErrorCode`](inquiry_lifecycle::ErrorCode)), or
-    /// the store's ([`StoreError::code`]); `conflict` when every attempt met a concurrent
+    /// The stable code: a refusal's own ([`Code::Lifecycle`]), or the store's
+    /// ([`StoreError::code`]); [`Code::Conflict`] when every attempt met a concurrent
     /// change.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            ActError::Refused(error) => error.code().as_str(),
+            ActError::Refused(error) => Code::Lifecycle(error.code()),
             ActError::Store(error) => error.code(),
-            ActError::GaveUp(_) => "conflict",
+            ActError::GaveUp(_) => Code::Conflict,
         }
     }
 
-    /// The HTTP status a REST API answers with: a refusal's own, the store's, or 409 when
-    /// every attempt met a concurrent change.
+    /// The HTTP status a REST API answers with: the code's.
     pub fn http_status(&self) -> u16 {
-        match self {
-            ActError::Refused(error) => error.http_status(),
-            ActError::Store(error) => error.http_status(),
-            ActError::GaveUp(_) => 409,
-        }
+        self.code().http_status()
     }
 }

@@ -84,9 +84,9 @@
 //! with, so one match-free line answers any of them: the rules' refusals keep their own
 //! ([`ErrorCode`](inquiry_lifecycle::ErrorCode)), and the store's are:
 //!
-//! | error | `code()` | `http_status()` |
+//! | error | `code()` (a [`Code`]) | `http_status()` |
 //! |---|---|---|
-//! | [`ActError::Refused`] | the refusal's own code, e.g. `not_resumable` | the refusal's own, e.g. 409 |
+//! | [`ActError::Refused`] | `Code::Lifecycle`: the refusal's own code, e.g. `not_resumable` | the refusal's own, e.g. 409 |
 //! | [`StoreError::NotFound`] | `not_found` | 404 |
 //! | [`StoreError::Conflict`], [`ActError::GaveUp`] (conflicts until the attempts ran out) | `conflict` | 409 |
 //! | [`StoreError::Duplicate`] | `duplicate` | 409 |
@@ -98,7 +98,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! use chrono::{TimeZone, Utc};
-//! use inquiry_lifecycle_store::{act, MemoryStore};
+//! use inquiry_lifecycle_store::{act, Code, MemoryStore};
 //! use inquiry_lifecycle::InquiryId;
 //!
 //! let store = MemoryStore::new();
@@ -106,7 +106,8 @@
 //! let missing = InquiryId::parse("inq_AAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
 //! let error = act(&store, missing, 3, |inquiry| inquiry.expire(t0)).await.unwrap_err();
 //! // In a handler: answer (error.http_status(), error.code(), error.to_string()).
-//! assert_eq!((error.http_status(), error.code()), (404, "not_found"));
+//! assert_eq!((error.http_status(), error.code()), (404, Code::NotFound));
+//! assert_eq!(error.code().as_str(), "not_found");
 //! # }
 //! ```
 
@@ -131,7 +132,7 @@ pub use contract::{
     IdempotencyKey, IdempotencyStore, InquiryStore, KeptAnswer, KeyClaim, Keyed, Outbox, Outgoing,
     Render, Store, KEPT_FOR,
 };
-pub use error::{ActError, StoreError};
+pub use error::{ActError, Code, StoreError};
 pub use memory::MemoryStore;
 
 /// The README's examples, compiled and run as doctests.

@@ -508,12 +508,13 @@ fn every_store_and_act_error_has_a_code_and_an_http_status() {
     ];
     for (error, code, status) in cases {
         assert_eq!(
-            (error.code(), error.http_status()),
+            (error.code().as_str(), error.http_status()),
             (code, status),
             "{error}"
         );
+        assert_eq!(error.code().to_string(), code);
         if let ActError::Store(store) = &error {
-            assert_eq!((store.code(), store.http_status()), (code, status));
+            assert_eq!((store.code().as_str(), store.http_status()), (code, status));
         }
     }
 }
