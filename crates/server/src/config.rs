@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use clap::Parser;
 
+#[cfg(feature = "hostile-delivery")]
 use crate::hostile::Hostility;
 use crate::webhooks::{Endpoint, DEFAULT_BACKOFF_MS, DEFAULT_MAX_ATTEMPTS};
 
@@ -85,7 +86,8 @@ pub struct Config {
     /// `drop=P` skips an event's first attempt (it is redelivered after the backoff, behind
     /// later events), `delay-ms=N` waits up to N ms before each post, so that concurrent
     /// posts arrive in any order. E.g. `duplicate=0.3,drop=0.2,delay-ms=50`. Never in
-    /// production.
+    /// production (built only with the feature `hostile-delivery`).
+    #[cfg(feature = "hostile-delivery")]
     #[arg(long, env = "INQUIRY_TEST_HOSTILE_DELIVERY", value_name = "SPEC")]
     pub test_hostile_delivery: Option<Hostility>,
 }

@@ -20,6 +20,7 @@ mod clock;
 mod config;
 mod error;
 mod flow;
+#[cfg(feature = "hostile-delivery")]
 mod hostile;
 mod idempotency;
 mod webhooks;
@@ -40,6 +41,7 @@ use subtle::ConstantTimeEq;
 pub use clock::Clock;
 pub use config::Config;
 pub use error::{ApiCode, ApiError, StartError};
+#[cfg(feature = "hostile-delivery")]
 pub use hostile::Hostility;
 pub use webhooks::{deliver_once, deliverer, Endpoint, Webhooks, WireRender};
 
@@ -74,6 +76,18 @@ impl App {
             return Err(StartError::EmptyWebhookSecret);
         }
         let random = SecureRandom::from_os()?;
+        let webhooks = Webhooks::new(
+            config.webhook_urls.clone(),
+            config
+                .webhook_secrets
+                .iter()
+                .map(|secret| inquiry_lifecycle_wire::WebhookSecret::new(secret))
+                .collect(),
+            config.webhook_max_attempts,
+            Duration::from_millis(config.webhook_backoff_ms),
+        )?;
+        #[cfg(feature = "hostile-delivery")]
+        let webhooks = webhooks.with_hostility(config.test_hostile_delivery);
         Ok(App {
             store: storage.store,
             clock,
@@ -82,17 +96,7 @@ impl App {
             random: Mutex::new(random),
             public_url: config.public_url().trim_end_matches('/').to_owned(),
             max_body_bytes: config.max_body_bytes,
-            webhooks: Webhooks::new(
-                config.webhook_urls.clone(),
-                config
-                    .webhook_secrets
-                    .iter()
-                    .map(|secret| inquiry_lifecycle_wire::WebhookSecret::new(secret))
-                    .collect(),
-                config.webhook_max_attempts,
-                Duration::from_millis(config.webhook_backoff_ms),
-            )?
-            .with_hostility(config.test_hostile_delivery),
+            webhooks,
         })
     }
 

@@ -18,7 +18,11 @@ use inquiry_lifecycle_wire::{
 
 use crate::clock::wall_clock;
 use crate::error::StartError;
+#[cfg(feature = "hostile-delivery")]
 use crate::hostile::{Hostility, Plan};
+/// Without the `hostile-delivery` feature there is no plan: every post is made as it is.
+#[cfg(not(feature = "hostile-delivery"))]
+type Plan = ();
 use crate::App;
 
 /// How long a receiver has to answer one attempt (H2).
@@ -112,7 +116,8 @@ pub struct Webhooks {
     client: reqwest::Client,
     max_attempts: u32,
     backoff: Duration,
-    /// The test option that makes deliveries hostile; `None` in production.
+    /// The test option that makes deliveries hostile (feature `hostile-delivery`).
+    #[cfg(feature = "hostile-delivery")]
     hostility: Option<Hostility>,
 }
 
@@ -126,7 +131,6 @@ impl std::fmt::Debug for Webhooks {
             )
             .field("max_attempts", &self.max_attempts)
             .field("backoff", &self.backoff)
-            .field("hostility", &self.hostility)
             .finish_non_exhaustive()
     }
 }
@@ -167,12 +171,14 @@ impl Webhooks {
             client,
             max_attempts,
             backoff,
+            #[cfg(feature = "hostile-delivery")]
             hostility: None,
         })
     }
 
     /// The same webhooks, delivered with this hostility (a test option; see
     /// [`Hostility`]). The service warns when it starts with one.
+    #[cfg(feature = "hostile-delivery")]
     pub fn with_hostility(self, hostility: Option<Hostility>) -> Webhooks {
         if let Some(hostility) = hostility {
             tracing::warn!(%hostility, "TEST OPTION: webhooks are delivered hostile (duplicates, drops, delays); never use this in production");
@@ -242,6 +248,9 @@ impl Webhooks {
     ) -> bool {
         let made = outgoing.attempts.saturating_add(1);
         let first = outgoing.first_attempted_at.unwrap_or(now);
+        #[cfg(not(feature = "hostile-delivery"))]
+        let _no_plan = plan;
+        #[cfg(feature = "hostile-delivery")]
         if let Some(plan) = plan {
             if plan.drop {
                 tracing::debug!(event = %outgoing.event.id(), url = %endpoint.url, "hostile delivery: first attempt dropped");
@@ -266,11 +275,13 @@ impl Webhooks {
                 first.to_rfc3339_opts(SecondsFormat::Millis, true),
             )
             .body(body);
+        #[cfg(feature = "hostile-delivery")]
         let duplicate = plan
             .and_then(|plan| plan.duplicate_after)
             .and_then(|after| Some((after, request.try_clone()?)));
         match request.send().await {
             Ok(response) if response.status().is_success() => {
+                #[cfg(feature = "hostile-delivery")]
                 if let Some((after, again)) = duplicate {
                     tokio::spawn(async move {
                         tokio::time::sleep(after).await;
@@ -385,9 +396,12 @@ pub async fn deliver_once(app: &Arc<App>) -> usize {
 async fn deliver(app: &App, outgoing: Outgoing) {
     let webhooks = &app.webhooks;
     let now = wall_clock();
+    #[cfg(feature = "hostile-delivery")]
     let plan = webhooks
         .hostility
         .map(|hostility| hostility.plan(outgoing.attempts, &mut *app.random()));
+    #[cfg(not(feature = "hostile-delivery"))]
+    let plan: Option<Plan> = None;
     let outcome = match body_of(app, &outgoing).await {
         Some(body) => webhooks.attempt(&outgoing, &body, now, plan).await,
         None => Attempt::Failed(outgoing.delivered_to.clone()),
