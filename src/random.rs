@@ -40,6 +40,12 @@ pub trait RandomSource {
 /// Seeding a fresh generator per request also works, at the price of one system call and a
 /// ChaCha20 key setup (a few microseconds) each time.
 ///
+/// **In async code, lock inside the operation, never across an `.await`.** A
+/// `std::sync::MutexGuard` is not `Send`, so `let mut r = random.lock()…;` followed by
+/// `act(…, |i| i.resume(now, &mut *r)).await` in a tokio task fails to compile (E0277). Take
+/// the lock in the closure given to `act` instead: it is held for the draw only, and the
+/// future stays `Send` (`inquiry-lifecycle-store`'s README shows the form that compiles).
+///
 /// ```
 /// use std::cell::RefCell;
 /// use std::sync::{Arc, Mutex};
