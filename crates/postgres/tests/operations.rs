@@ -275,3 +275,122 @@ async fn a_corrupt_row_due_first_is_set_aside_and_the_rest_expire() {
         swept.set_aside[0].1
     );
 }
+
+/// A database of the previous version (migrations 0001–0005, and the idempotency table the
+/// 0.1 service created at start, outside the migrations) upgrades in place: its outbox rows
+/// (with a payload and a failed attempt) are claimed with no receivers recorded, its kept
+/// answers still replay, a key its service left running is still running, and a keyed save
+/// records its answer in the old table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn a_database_of_the_previous_schema_upgrades_in_place() {
+    use inquiry_lifecycle_store::{
+        act_keyed, IdempotencyKey, IdempotencyStore, KeptAnswer, KeyClaim,
+    };
+    let store = common::empty("previous").await;
+    let client = common::raw("previous").await;
+    for migration in &inquiry_lifecycle_postgres::MIGRATIONS[..4] {
+        client.batch_execute(migration).await.unwrap();
+    }
+    client
+        .batch_execute(inquiry_lifecycle_postgres::MIRROR_MIGRATION)
+        .await
+        .unwrap();
+    // The table as the previous service created it at start, with a kept refusal and a
+    // key whose request is still running.
+    client
+        .batch_execute(
+            "CREATE TABLE IF NOT EXISTS inquiry_idempotency (
+                client BYTEA NOT NULL, key TEXT NOT NULL, fingerprint BYTEA NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL, taken_at TIMESTAMPTZ NOT NULL,
+                status INTEGER, document TEXT, code TEXT, PRIMARY KEY (client, key));
+             CREATE INDEX IF NOT EXISTS inquiry_idempotency_created
+                 ON inquiry_idempotency (created_at);",
+        )
+        .await
+        .unwrap();
+    let (kept, running) = (
+        IdempotencyKey {
+            client: [1; 32],
+            key: "kept".to_owned(),
+        },
+        IdempotencyKey {
+            client: [1; 32],
+            key: "running".to_owned(),
+        },
+    );
+    for (key, status, code) in [
+        (&kept, Some(409), Some("not_resumable")),
+        (&running, None, None),
+    ] {
+        client
+            .execute(
+                "INSERT INTO inquiry_idempotency
+                     (client, key, fingerprint, created_at, taken_at, status, document, code)
+                 VALUES ($1, $2, $3, $4, clock_timestamp(), $5, $6, $7)",
+                &[
+                    &key.client.as_slice(),
+                    &key.key,
+                    &[5u8; 32].as_slice(),
+                    &t0(),
+                    &status,
+                    &status.map(|_| "an approved inquiry is decided"),
+                    &code,
+                ],
+            )
+            .await
+            .unwrap();
+    }
+    let ids = seeded(&store, 1, 41).await;
+    // One failed attempt, as the previous version recorded it (no receivers column).
+    client
+        .execute(
+            "UPDATE inquiry_outbox SET attempts = 1, first_attempted_at = $1, payload = 'doc'",
+            &[&t0()],
+        )
+        .await
+        .unwrap();
+
+    store.migrate().await.unwrap();
+    let again = store
+        .claim_outbox(t0(), TimeDelta::seconds(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].attempts, again[0].delivered_to.len()), (1, 0));
+    assert_eq!(again[0].payload.as_deref(), Some("doc"));
+    let replayed = store.claim_key(&kept, [5; 32], t0()).await.unwrap();
+    assert_eq!(
+        replayed,
+        KeyClaim::Replay(KeptAnswer {
+            status: 409,
+            code: Some("not_resumable".to_owned()),
+            body: "an approved inquiry is decided".to_owned(),
+        })
+    );
+    assert_eq!(
+        store.claim_key(&running, [5; 32], t0()).await.unwrap(),
+        KeyClaim::Running
+    );
+    let fresh = IdempotencyKey {
+        client: [2; 32],
+        key: "after-upgrade".to_owned(),
+    };
+    assert_eq!(
+        store.claim_key(&fresh, [6; 32], t0()).await.unwrap(),
+        KeyClaim::Taken
+    );
+    let answer = |_: &Inquiry, _: &inquiry_lifecycle::Events| KeptAnswer {
+        status: 200,
+        code: None,
+        body: "expired".to_owned(),
+    };
+    let acted = act_keyed(&store, ids[0], 3, None, &fresh, |i| i.expire(t0()), answer)
+        .await
+        .unwrap();
+    assert_eq!(acted.inquiry.revision(), 2);
+    assert!(matches!(
+        store.claim_key(&fresh, [6; 32], t0()).await.unwrap(),
+        KeyClaim::Replay(KeptAnswer { status: 200, .. })
+    ));
+}
