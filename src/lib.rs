@@ -70,7 +70,8 @@
 //!
 //! The rules themselves are data: [`rules::TRANSITIONS`], [`rules::ACCESS_TABLE`],
 //! [`ErrorCode::ALL`], [`EventName::ALL`]. [`rules::explain`] says for any status and action
-//! whether it is allowed and why; [`render`] draws the tables and diagrams the docs embed.
+//! whether it is allowed and why; the command-line tools (`inquiry-lifecycle-cli`) draw the
+//! tables and diagrams the docs embed from the same data.
 //!
 //! ## Worked examples
 //!
@@ -128,7 +129,6 @@ mod policy;
 mod random;
 mod record;
 mod reference;
-pub mod render;
 pub mod rules;
 mod session;
 mod sessions;

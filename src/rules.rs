@@ -75,8 +75,8 @@ impl Action {
         }
     }
 
-    /// The action as a verb for messages, e.g. "mark for review".
-    pub(crate) const fn verb(self) -> &'static str {
+    /// The action as a verb for messages and tables, e.g. "mark for review".
+    pub const fn verb(self) -> &'static str {
         match self {
             Action::MarkForReview => "mark for review",
             Action::Link => "create a one-time link",

@@ -1,12 +1,16 @@
-//! The file-system side of the command-line tools: finding scenario files, reading them,
-//! running them with a printed report, and refreshing the generated sections of the docs.
+//! The command-line tools' side of `inquiry-lifecycle`: finding scenario files, reading
+//! them, running them with a printed report, and the rules rendered as Markdown tables and
+//! diagrams ([`render`]) for the docs, whose generated sections it refreshes.
 //!
-//! The core crate, `inquiry-lifecycle`, never touches the file system: it parses scenarios
-//! from text ([`Scenario::from_json`]) and renders tables as strings. This crate reads and
-//! writes the files, for the `inquiry-scenarios` and `inquiry-rules` binaries.
+//! The core crate never touches the file system and carries no doc generators: it parses
+//! scenarios from text ([`Scenario::from_json`]) and keeps its rules as data
+//! (`inquiry_lifecycle::rules`). This crate renders that data and reads and writes the
+//! files, for the `inquiry-scenarios` and `inquiry-rules` binaries.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod render;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -209,14 +213,13 @@ pub enum DocUpdate {
 }
 
 /// Rewrites the generated sections of `README.md` and `docs/RULES.md` under `root` from the
-/// rules the state machine runs on ([`inquiry_lifecycle::render::update_sections`]).
+/// rules the state machine runs on ([`crate::render::update_sections`]).
 pub fn update_docs(root: &Path) -> Result<Vec<DocUpdate>, String> {
     let mut done = Vec::new();
     for doc in ["README.md", "docs/RULES.md"] {
         let path = root.join(doc);
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{doc}: {e}"))?;
-        let fresh =
-            inquiry_lifecycle::render::update_sections(&text).map_err(|e| format!("{doc}: {e}"))?;
+        let fresh = crate::render::update_sections(&text).map_err(|e| format!("{doc}: {e}"))?;
         if fresh == text {
             done.push(DocUpdate::Unchanged(doc.to_owned()));
         } else {

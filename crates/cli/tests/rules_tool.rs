@@ -17,7 +17,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn each_format_prints_what_the_core_renders() {
-    use inquiry_lifecycle::render;
+    use inquiry_lifecycle_cli::render;
     for (format, expected) in [
         ("markdown", render::markdown()),
         ("mermaid", render::mermaid()),

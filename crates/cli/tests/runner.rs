@@ -70,7 +70,7 @@ fn an_unreadable_file_is_refused_with_its_name() {
 fn updating_docs_says_unchanged_when_nothing_changed_and_rewrites_stale_sections() {
     let root = scratch("docs");
     std::fs::create_dir_all(root.join("docs")).unwrap();
-    let fresh = inquiry_lifecycle::render::update_sections(
+    let fresh = inquiry_lifecycle_cli::render::update_sections(
         "# Doc\n<!-- generated:transitions -->\nstale\n<!-- end generated:transitions -->\n",
     )
     .unwrap();

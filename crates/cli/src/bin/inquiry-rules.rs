@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use inquiry_lifecycle::render;
+use inquiry_lifecycle_cli::render;
 use inquiry_lifecycle_cli::{explain, repository_root, update_docs, DocUpdate};
 
 const USAGE: &str = "usage: inquiry-rules --format markdown|mermaid|dot\n       inquiry-rules explain STATUS ACTION [redacted]   (e.g. explain approved resume)\n       inquiry-rules explain RULE   (e.g. explain S4b)\n       inquiry-rules --update-docs [DIR]   (rewrites the generated sections of DIR/README.md and DIR/docs/RULES.md; DIR defaults to the repository root)";

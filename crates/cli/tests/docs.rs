@@ -1,12 +1,12 @@
 //! The committed docs say what the code does: generated sections, the DOT file and the SVG
 //! drawn from it cannot drift from the rules the state machine runs on.
 
-use inquiry_lifecycle::render::{self, UPDATE_COMMAND};
 use inquiry_lifecycle::rules::{explain, Action, Verdict, ACCESS_TABLE, RULE_IDS};
 use inquiry_lifecycle::{ErrorCode, Status};
+use inquiry_lifecycle_cli::render::{self, UPDATE_COMMAND};
 
 fn read(path: &str) -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     std::fs::read_to_string(root.join(path)).unwrap()
 }
 

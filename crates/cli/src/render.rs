@@ -5,17 +5,17 @@
 //! fails when they drift; `cargo run --bin inquiry-rules -- --update-docs` rewrites them.
 //!
 //! ```
-//! let table = inquiry_lifecycle::render::transitions_markdown();
+//! let table = inquiry_lifecycle_cli::render::transitions_markdown();
 //! assert!(table.contains("| T7 | resume | expired | pending | `inquiry.resumed` |"));
 //! ```
 
 use std::fmt::Write as _;
 
-use crate::rules::{
+use inquiry_lifecycle::rules::{
     action_rules, AccessVerdict, Presented, Target, TransitionRule, ACCESS_TABLE, CREATE,
     REDEMPTION_TABLE, TRANSITIONS,
 };
-use crate::{Error, ErrorCode, EventName, Status};
+use inquiry_lifecycle::{Error, ErrorCode, EventName, Status};
 
 /// The command that regenerates the committed docs.
 pub const UPDATE_COMMAND: &str =
@@ -146,7 +146,7 @@ fn edges() -> Vec<(Status, Status, String)> {
         for from in rule.from {
             let to = match rule.to {
                 Target::Status(to) => to,
-                Target::Unchanged if rule.action == crate::Action::Redact => continue,
+                Target::Unchanged if rule.action == inquiry_lifecycle::Action::Redact => continue,
                 Target::Unchanged => *from,
             };
             let label = format!("{} ({})", rule.action.verb(), rule.id);
