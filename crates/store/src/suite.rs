@@ -33,7 +33,7 @@ use crate::{
     act, act_keyed, act_rendering, ActError, IdempotencyKey, KeptAnswer, KeyClaim, Keyed, Outgoing,
     Render, Store, StoreError, KEPT_FOR,
 };
-use inquiry_lifecycle::{Event, EventId, Inquiry, InquiryId, Policy, SeededRandom};
+use inquiry_lifecycle::{Event, EventId, Events, Inquiry, InquiryId, Policy, SeededRandom};
 
 /// The lease the suite's publishers take.
 const LEASE: TimeDelta = TimeDelta::seconds(30);
@@ -90,6 +90,19 @@ where
     Ok(())
 }
 
+/// An inquiry created at `t0` and inserted with its creation events (plain).
+async fn inserted<S: Store + ?Sized>(
+    store: &S,
+    random: &mut SeededRandom,
+) -> Result<(Inquiry, Events), SuiteFailure> {
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0(), random).map_err(backend)?;
+    store
+        .insert(&inquiry, &Outgoing::plain(&events), None)
+        .await
+        .map_err(backend)?;
+    Ok((inquiry, events))
+}
+
 /// The events of claimed outbox entries.
 fn plain(claimed: Vec<Outgoing>) -> Vec<Event> {
     claimed.into_iter().map(|outgoing| outgoing.event).collect()
@@ -134,12 +147,7 @@ pub async fn insert_and_load<S: Store>(store: &S) -> Result<(), SuiteFailure> {
 /// reload and the one before it does not.
 pub async fn a_change_without_events_is_saved<S: Store>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(7);
-    let (inquiry, events) =
-        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-    store
-        .insert(&inquiry, &Outgoing::plain(&events), None)
-        .await
-        .map_err(backend)?;
+    let (inquiry, _events) = inserted(store, &mut random).await?;
     let id = inquiry.id();
     let at = |minutes| t0() + TimeDelta::minutes(minutes);
     let linked = act(store, id, 3, |inquiry| inquiry.link(at(1), &mut random))
@@ -185,12 +193,7 @@ pub async fn a_change_without_events_is_saved<S: Store>(store: &S) -> Result<(),
 /// A save on a stale revision is refused and never overwrites.
 pub async fn compare_and_swap<S: Store>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(2);
-    let (inquiry, events) =
-        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-    store
-        .insert(&inquiry, &Outgoing::plain(&events), None)
-        .await
-        .map_err(backend)?;
+    let (inquiry, events) = inserted(store, &mut random).await?;
     let mut first = inquiry.clone();
     let mut second = inquiry.clone();
     let first_events = first.start(t0(), &mut random).map_err(backend)?.events;
@@ -238,12 +241,7 @@ pub async fn no_lost_update<S: Store + 'static>(
     let mut random = SeededRandom::new(3);
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let (inquiry, events) =
-            Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-        store
-            .insert(&inquiry, &Outgoing::plain(&events), None)
-            .await
-            .map_err(backend)?;
+        let (inquiry, _events) = inserted(&*store, &mut random).await?;
         ids.push(inquiry.id());
     }
     let mut tasks = Vec::new();
@@ -568,12 +566,7 @@ impl Render for NameAndSequence {
 /// claimable at once with its attempts counted from 0, and an acknowledgement removes it.
 pub async fn payloads_and_failed_deliveries<S: Store>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(8);
-    let (inquiry, created) =
-        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-    store
-        .insert(&inquiry, &Outgoing::plain(&created), None)
-        .await
-        .map_err(backend)?;
+    let (inquiry, _created) = inserted(store, &mut random).await?;
     let expire = |inquiry: &mut Inquiry| inquiry.expire(t0());
     let expired = act_rendering(store, inquiry.id(), 1, &NameAndSequence, expire)
         .await
@@ -687,12 +680,7 @@ pub async fn payloads_and_failed_deliveries<S: Store>(store: &S) -> Result<(), S
 pub async fn parked_events_page<S: Store>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(9);
     for _ in 0..5 {
-        let (inquiry, created) =
-            Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-        store
-            .insert(&inquiry, &Outgoing::plain(&created), None)
-            .await
-            .map_err(backend)?;
+        let _in_the_outbox = inserted(store, &mut random).await?;
     }
     let claimed = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
     ensure!(
@@ -739,12 +727,7 @@ pub async fn parked_events_page<S: Store>(store: &S) -> Result<(), SuiteFailure>
 /// others.
 pub async fn receivers_are_remembered<S: Store>(store: &S) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(10);
-    let (inquiry, created) =
-        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-    store
-        .insert(&inquiry, &Outgoing::plain(&created), None)
-        .await
-        .map_err(backend)?;
+    let _in_the_outbox = inserted(store, &mut random).await?;
     let mut claimed = store.claim_outbox(t0(), LEASE, 10).await.map_err(backend)?;
     ensure!(
         claimed.len() == 1 && claimed[0].delivered_to.is_empty(),
@@ -1017,12 +1000,7 @@ pub async fn a_lost_answer_is_replayed_never_applied_twice<S: Store>(
     store: &S,
 ) -> Result<(), SuiteFailure> {
     let mut random = SeededRandom::new(22);
-    let (inquiry, events) =
-        Inquiry::create(&Policy::default(), t0(), &mut random).map_err(backend)?;
-    store
-        .insert(&inquiry, &Outgoing::plain(&events), None)
-        .await
-        .map_err(backend)?;
+    let (inquiry, _events) = inserted(store, &mut random).await?;
     let resume = key("lost");
     let fingerprint = [9; 32];
     for attempt in 0..3 {

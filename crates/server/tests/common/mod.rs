@@ -54,14 +54,22 @@ pub async fn call(
     body: Option<Value>,
     headers: &[(&str, &str)],
 ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-    let mut request = Client::new()
-        .request(method, url)
-        .header("Authorization", format!("Bearer {KEY}"));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
+    let mut request = Client::new().request(method, url);
     if let Some(body) = body {
         request = request.json(&body);
+    }
+    send(request, headers).await
+}
+
+/// Sends `request` with the API key and `headers`; the status, the JSON body (any other
+/// body fails the test) and the headers.
+async fn send(
+    request: reqwest::RequestBuilder,
+    headers: &[(&str, &str)],
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut request = request.header("Authorization", format!("Bearer {KEY}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     let response = request.send().await.unwrap();
     let status = response.status();
@@ -78,20 +86,11 @@ pub async fn post_raw(
     body: &str,
     headers: &[(&str, &str)],
 ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
-    let mut request = Client::new()
+    let request = Client::new()
         .post(url)
-        .header("Authorization", format!("Bearer {KEY}"))
         .header("Content-Type", "application/json")
         .body(body.to_owned());
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
-    (status, body, headers)
+    send(request, headers).await
 }
 
 pub fn error_code(body: &Value) -> &str {
