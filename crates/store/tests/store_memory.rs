@@ -82,6 +82,24 @@ async fn act_saves_the_events_of_an_action_given_as_data() {
     let stored = store.load(inquiry.id()).await.unwrap().unwrap();
     assert_eq!(stored.recorded_status(), Status::Pending);
     assert_eq!(stored.revision(), 2);
+    // Every change's events reach the outbox with it: the action's (an `Outcome`), and an
+    // access that starts the session (a `Granted`).
+    let token = acted.outcome.opened.unwrap().1;
+    let granted = act(&store, inquiry.id(), 3, |i| i.access(Some(&token), t0))
+        .await
+        .unwrap();
+    assert_eq!(granted.outcome.events.len(), 1);
+    let outbox = suite::drain(&store).await.unwrap();
+    let names: Vec<&str> = outbox.iter().map(|event| event.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "inquiry.created",
+            "inquiry.started",
+            "inquiry-session.created",
+            "inquiry-session.started"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -663,4 +681,16 @@ async fn a_corrupt_record_is_set_aside_and_the_other_due_inquiries_expire() {
         matches!(error, ActError::Store(StoreError::Corrupt { .. })),
         "{error:?}"
     );
+}
+
+/// An idempotency key's debug form names the key, not the client's digest (noise in a log
+/// line, and a key is what an operator searches for).
+#[test]
+fn an_idempotency_key_debugs_as_its_key() {
+    let key = inquiry_lifecycle_store::IdempotencyKey {
+        client: [0xAB; 32],
+        key: "resume-1".to_owned(),
+    };
+    let shown = format!("{key:?}");
+    assert_eq!(shown, "IdempotencyKey { key: \"resume-1\", .. }");
 }
