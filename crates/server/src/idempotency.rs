@@ -181,3 +181,36 @@ pub async fn settle(store: &dyn IdempotencyStore, key: &IdempotencyKey, outcome:
 pub fn keyed<'a>(key: &'a IdempotencyKey, answer: &'a KeptAnswer) -> Keyed<'a> {
     Keyed { key, answer }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inquiry_lifecycle::ErrorCode;
+
+    /// Which refusals a key keeps: those of the request as it stands; not those of a
+    /// request that could not be read or was invalid, nor failures worth retrying.
+    #[test]
+    fn a_key_keeps_the_refusals_of_the_request_as_it_stands() {
+        let kept = |code| is_kept(&ApiError::new(code, "detail"));
+        for code in [
+            ApiCode::Lifecycle(ErrorCode::NotResumable),
+            ApiCode::Lifecycle(ErrorCode::InquiryExpired),
+            ApiCode::NotFound,
+            ApiCode::Unauthorized,
+            ApiCode::IdempotencyConflict,
+        ] {
+            assert!(kept(code), "{code} is not kept");
+        }
+        for code in [
+            ApiCode::BadRequest,
+            ApiCode::PayloadTooLarge,
+            ApiCode::INVALID_INPUT,
+            ApiCode::Conflict,
+            ApiCode::Unavailable,
+            ApiCode::Internal,
+            ApiCode::CorruptRecord,
+        ] {
+            assert!(!kept(code), "{code} is kept");
+        }
+    }
+}

@@ -287,6 +287,14 @@ async fn s3_a_retry_with_the_same_key_replays_without_secrets() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["idempotent-replayed"], "true");
     assert_eq!(again["data"], first["data"], "the first outcome, unchanged");
+    // A replay is the kept document rendered anew, in the retry's inflection.
+    let camel = [("Idempotency-Key", "resume-1"), ("Key-Inflection", "camel")];
+    let (status, in_camel, _) = call(Method::POST, &url, None, &camel).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        in_camel["data"]["attributes"]["createdAt"],
+        first["data"]["attributes"]["created-at"]
+    );
     assert!(
         again.get("meta").is_none(),
         "no secret in a replay: {again}"
