@@ -271,7 +271,7 @@ impl Sessions {
                 return Ok((id, secret.for_session(id), digest));
             }
         }
-        Err(repeated_draws())
+        Err(Error::RandomSourceRepeats)
     }
 
     /// S4b, L3: a fresh token for the kept session `id`, and its digest, drawn from
@@ -288,7 +288,7 @@ impl Sessions {
                 return Ok((token, digest));
             }
         }
-        Err(repeated_draws())
+        Err(Error::RandomSourceRepeats)
     }
 
     /// Whether a kept record has this digest, as its token's or its link code's.
@@ -332,8 +332,4 @@ impl Sessions {
         }
         self.0.push(session);
     }
-}
-
-fn repeated_draws() -> Error {
-    Error::RandomSourceRepeats
 }

@@ -10,8 +10,7 @@ use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use inquiry_lifecycle::{
-    Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, RandomSource, ReferenceId,
-    SessionToken,
+    Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
 };
 use inquiry_lifecycle_store::{
     act_keyed, act_rendering, ActError, Acted, Change, IdempotencyKey, InquiryStore, Outbox,
@@ -256,7 +255,8 @@ where
     F: FnMut(&mut Inquiry) -> Result<T, inquiry_lifecycle::Error> + Send,
 {
     let mut pause = FIRST_PAUSE;
-    for round in 1..=ROUNDS {
+    let mut round = 1;
+    loop {
         let acted = match key {
             None => act_rendering(&*app.store, id, ATTEMPTS, &WireRender, &mut operation).await,
             Some(key) => {
@@ -276,16 +276,14 @@ where
         };
         match acted {
             Err(ActError::GaveUp(_)) if round < ROUNDS => {
-                let mut byte = [0u8; 1];
-                app.random().fill_bytes(&mut byte);
-                tokio::time::sleep(pause.mul_f64(0.5 + f64::from(byte[0]) / 512.0)).await;
+                let wait = crate::jittered(pause, &mut *app.random());
+                tokio::time::sleep(wait).await;
                 pause = pause.saturating_mul(2);
+                round += 1;
             }
             acted => return Ok(acted?),
         }
     }
-    // Every round returned above: the last one's outcome is answered as it is.
-    Err(ActError::GaveUp(ATTEMPTS).into())
 }
 
 /// `POST /api/v1/inquiries` → 201: creates an inquiry, with an optional body
@@ -305,8 +303,13 @@ pub async fn create(State(app): State<Arc<App>>, request: ApiRequest) -> Respons
             }
         };
         let rendered = WireRender.render(None, &inquiry, &events);
-        let kept = idempotency::kept_inquiry(201, &inquiry, now);
-        let keyed = key.as_ref().map(|key| idempotency::keyed(key, &kept));
+        // The kept answer is rendered only for a request that holds a key.
+        let kept = key
+            .as_ref()
+            .map(|key| (key, idempotency::kept_inquiry(201, &inquiry, now)));
+        let keyed = kept
+            .as_ref()
+            .map(|(key, answer)| inquiry_lifecycle_store::Keyed { key, answer });
         app.store.insert(&inquiry, &rendered, keyed).await?;
         Ok(Answer {
             status: 201,

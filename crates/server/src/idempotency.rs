@@ -6,7 +6,7 @@
 //! The keys live in the service's store ([`IdempotencyStore`]): in memory for a service in
 //! memory, in PostgreSQL for a service on PostgreSQL, so that a retry sent to another
 //! process of the same database replays too. A change's answer is recorded **in the same
-//! write as the change** (`act_keyed`, `insert` with a [`Keyed`]): a process that dies after
+//! write as the change** (`act_keyed`, `insert` with a `Keyed`): a process that dies after
 //! the commit leaves the answer behind, so a retry is answered, never applied twice.
 //!
 //! Which answers are kept: every success, and every refusal of the request as it stands
@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use inquiry_lifecycle::Inquiry;
-use inquiry_lifecycle_store::{IdempotencyKey, IdempotencyStore, KeptAnswer, KeyClaim, Keyed};
+use inquiry_lifecycle_store::{IdempotencyKey, IdempotencyStore, KeptAnswer, KeyClaim};
 use inquiry_lifecycle_wire::{Inflection, InquiryDocument, InquiryResource};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -175,11 +175,6 @@ pub async fn settle(store: &dyn IdempotencyStore, key: &IdempotencyKey, outcome:
     if let Err(error) = settled {
         tracing::warn!(%error, "cannot settle an idempotency key");
     }
-}
-
-/// A key and its answer, for a store write that commits them with a change.
-pub fn keyed<'a>(key: &'a IdempotencyKey, answer: &'a KeptAnswer) -> Keyed<'a> {
-    Keyed { key, answer }
 }
 
 #[cfg(test)]

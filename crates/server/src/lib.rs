@@ -162,6 +162,15 @@ impl App {
     }
 }
 
+/// `full` times a random factor in [0.5, 1) drawn from `random`: how the service spreads
+/// out retries (webhook attempts, contended changes) so that those that failed together are
+/// not retried together.
+fn jittered(full: Duration, random: &mut dyn inquiry_lifecycle::RandomSource) -> Duration {
+    let mut byte = [0u8; 1];
+    random.fill_bytes(&mut byte);
+    full.mul_f64(0.5 + f64::from(byte[0]) / 512.0)
+}
+
 fn digest(key: &str) -> [u8; 32] {
     Sha256::digest(key.as_bytes()).into()
 }

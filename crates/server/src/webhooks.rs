@@ -199,10 +199,7 @@ impl Webhooks {
     /// random factor in [0.5, 1) drawn from `random`, so that receivers that failed
     /// together are not retried together.
     fn backoff_after(&self, made: u32, random: &mut dyn RandomSource) -> Duration {
-        let full = self.full_backoff_after(made);
-        let mut byte = [0u8; 1];
-        random.fill_bytes(&mut byte);
-        full.mul_f64(0.5 + f64::from(byte[0]) / 512.0)
+        crate::jittered(self.full_backoff_after(made), random)
     }
 
     /// One attempt at `outgoing`, made at `now`, to every endpoint that has not taken it
