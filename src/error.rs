@@ -116,8 +116,18 @@ impl Error {
         })
     }
 
-    /// Prefixes an `invalid_input` message with where the input was, e.g. "policy ttl: ".
-    pub(crate) fn within(self, place: fmt::Arguments<'_>) -> Self {
+    /// Prefixes an `invalid_input` message with where the input was (a key, a step, a
+    /// file), e.g. `key `policy``; any other error is returned as it is. For tools that read
+    /// nested input and name the place of a refusal.
+    ///
+    /// ```
+    /// use inquiry_lifecycle::{Error, Interval};
+    ///
+    /// let refused = "90x".parse::<Interval>().unwrap_err().within("key `ttl`");
+    /// assert!(refused.detail().to_string().starts_with("key `ttl`: bad duration \"90x\""));
+    /// assert_eq!(Error::InvalidToken.within("step 2"), Error::InvalidToken);
+    /// ```
+    pub fn within(self, place: impl fmt::Display) -> Self {
         match self {
             Error::InvalidInput(input) => {
                 Error::invalid_input(format!("{place}: {}", input.message))

@@ -1,4 +1,5 @@
-//! Positive intervals, and the `1h30m` text form shared with scenario files.
+//! Positive intervals ([`Interval`]), lengths of time that may be zero ([`Span`]), and
+//! their shared `1h30m` text form.
 
 use std::fmt;
 use std::str::FromStr;
@@ -86,23 +87,91 @@ impl Interval {
     }
 }
 
-/// How a duration is written, for messages.
-pub(crate) const DURATION_FORM: &str =
-    "whole numbers each followed by d, h, m or s, largest first, e.g. 0s, 90m, 1h30m, 2d";
-
-/// Parses the `1h30m` form into seconds (zero allowed): digits then a unit, units from
-/// largest to smallest, each at most once.
-pub(crate) fn parse_seconds(text: &str) -> Result<i64, Error> {
-    seconds_or_problem(text).map_err(|why| {
-        Error::invalid_input(format!(
-            "bad duration {text:?}: {why}; expected {DURATION_FORM}"
-        ))
-    })
+/// A length of time of zero or more whole seconds, at most [`Span::MAX`], in
+/// [`Interval`]'s text form: `0s`, `90m`, `1h30m`, `2d`.
+///
+/// Where an [`Interval`] is a rule's setting (positive, at most 3650 days), a `Span`
+/// measures how far apart two instants are: the offsets of a scenario's steps from its
+/// start, the time steps of a drawn timeline. Its text form is `FromStr` and `Display`.
+///
+/// ```
+/// use inquiry_lifecycle::Span;
+///
+/// let span: Span = "1h30m".parse().unwrap();
+/// assert_eq!(span.as_secs(), 5_400);
+/// assert_eq!(Span::ZERO.to_string(), "0s");
+/// assert_eq!(Span::from_secs(90_061).unwrap().to_string(), "1d1h1m1s");
+/// let refused = "90x".parse::<Span>().unwrap_err();
+/// assert_eq!(refused.detail().to_string(), format!("bad duration \"90x\": 'x' is not a unit; expected {}", Span::FORM));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    seconds: i64,
 }
 
-/// The seconds `text` writes, or what is wrong with it, in a few words (the caller says
-/// what was expected, once).
-pub(crate) fn seconds_or_problem(text: &str) -> Result<i64, String> {
+impl Span {
+    /// No time at all, `0s`.
+    pub const ZERO: Span = Span { seconds: 0 };
+
+    /// The longest span accepted: 100 times [`Interval::MAX`] (365,000 days), room for any
+    /// story that runs past an inquiry's longest deadline.
+    pub const MAX: Span = Span {
+        seconds: 100 * Interval::MAX.seconds,
+    };
+
+    /// How the text form is written, for messages that say what was expected.
+    pub const FORM: &'static str =
+        "whole numbers each followed by d, h, m or s, largest first, e.g. 0s, 90m, 1h30m, 2d";
+
+    /// A span of `seconds` seconds, from 0 to `Span::MAX`; anything else is refused with
+    /// `invalid_input`.
+    pub fn from_secs(seconds: i64) -> Result<Span, Error> {
+        if !(0..=Self::MAX.seconds).contains(&seconds) {
+            return Err(Error::invalid_input(format!(
+                "a span of {seconds}s is outside 0s to {}",
+                Self::MAX
+            )));
+        }
+        Ok(Span { seconds })
+    }
+
+    /// The span in seconds.
+    pub const fn as_secs(self) -> i64 {
+        self.seconds
+    }
+
+    /// The span as a chrono `TimeDelta`.
+    pub const fn as_time_delta(self) -> TimeDelta {
+        TimeDelta::seconds(self.seconds)
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format_seconds(f, self.seconds)
+    }
+}
+
+impl FromStr for Span {
+    type Err = Error;
+
+    /// Reads the `1h30m` form: digits then a unit, units from largest to smallest, each at
+    /// most once; `0s` is zero.
+    fn from_str(text: &str) -> Result<Self, Error> {
+        seconds_or_problem(text)
+            .map(|seconds| Span { seconds })
+            .map_err(|why| {
+                Error::invalid_input(format!(
+                    "bad duration {text:?}: {why}; expected {}",
+                    Span::FORM
+                ))
+            })
+    }
+}
+
+/// The seconds `text` writes (at most `Span::MAX`), or what is wrong with it, in a few
+/// words (the caller says what was expected, once).
+fn seconds_or_problem(text: &str) -> Result<i64, String> {
     if text.is_empty() {
         return Err("it is empty".to_owned());
     }
@@ -137,7 +206,7 @@ pub(crate) fn seconds_or_problem(text: &str) -> Result<i64, String> {
         total = value
             .checked_mul(scale)
             .and_then(|seconds| total.checked_add(seconds))
-            .filter(|seconds| *seconds <= 100 * Interval::MAX.seconds)
+            .filter(|seconds| *seconds <= Span::MAX.seconds)
             .ok_or_else(|| "it is too long".to_owned())?;
         rest = tail_chars.as_str();
     }
@@ -145,8 +214,8 @@ pub(crate) fn seconds_or_problem(text: &str) -> Result<i64, String> {
 }
 
 /// Writes seconds in the `1h30m` form, `0s` for zero. Every caller passes a non-negative
-/// count (intervals, and offsets of instants that never precede the scenario's start).
-pub(crate) fn format_seconds(f: &mut fmt::Formatter<'_>, seconds: i64) -> fmt::Result {
+/// count (an interval's or a span's).
+fn format_seconds(f: &mut fmt::Formatter<'_>, seconds: i64) -> fmt::Result {
     if seconds == 0 {
         return f.write_str("0s");
     }
@@ -177,7 +246,7 @@ impl FromStr for Interval {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self, Error> {
-        Interval::from_secs(parse_seconds(text)?)
+        Interval::from_secs(text.parse::<Span>()?.seconds)
     }
 }
 

@@ -99,8 +99,6 @@
 //!
 //! ## Features
 //!
-//! - `scenarios`: parse, check and run scenarios given as JSON text (`scenario` module).
-//!   Adds `serde_json`. Reading files is the `inquiry-scenarios` tool's job.
 //! - `proptest`: proptest strategies for inquiries, policies, actions, time steps, tokens
 //!   and whole timelines (`strategies` module), and a conformance harness that checks another
 //!   implementation of the rules against this one (`conformance` module). Adds `proptest`
@@ -135,10 +133,6 @@ mod sessions;
 mod status;
 mod token;
 
-#[cfg(feature = "scenarios")]
-#[cfg_attr(docsrs, doc(cfg(feature = "scenarios")))]
-pub mod scenario;
-
 #[cfg(feature = "proptest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod strategies;
@@ -151,7 +145,7 @@ pub use error::{Error, ErrorCode, InvalidInput};
 pub use event::{Event, EventName, Events};
 pub use id::{EventId, InquiryId, SessionId};
 pub use inquiry::{Granted, Inquiry, Linked, Opened, Outcome};
-pub use interval::Interval;
+pub use interval::{Interval, Span};
 pub use limits::{EARLIEST_NOW, LATEST_NOW, MAX_COUNTER};
 pub use policy::{Intervals, Policy, PolicyBuilder};
 pub use random::{RandomSource, RandomUnavailable, SecureRandom, SeededRandom};

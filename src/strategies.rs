@@ -291,11 +291,12 @@ impl fmt::Display for Timeline {
         )?;
         for (index, step) in self.steps.iter().enumerate() {
             let seconds = step.after.num_seconds();
-            let after = if seconds < 0 {
-                format!("-{}", Offset(-seconds))
-            } else {
-                format!("+{}", Offset(seconds))
-            };
+            let sign = if seconds < 0 { '-' } else { '+' };
+            // Every drawn step is well within a span; one beyond it shows in seconds.
+            let after = crate::Span::from_secs(seconds.saturating_abs()).map_or_else(
+                |_| format!("{sign}{}s", seconds.unsigned_abs()),
+                |span| format!("{sign}{span}"),
+            );
             writeln!(f, "  {:>3}. {after:<15} {}", index + 1, step.step)?;
         }
         Ok(())
@@ -305,15 +306,6 @@ impl fmt::Display for Timeline {
 impl fmt::Debug for Timeline {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
-    }
-}
-
-/// A count of seconds in the scenario files' `1h30m` form.
-struct Offset(i64);
-
-impl fmt::Display for Offset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        crate::interval::format_seconds(f, self.0)
     }
 }
 
@@ -619,5 +611,70 @@ fn nth<T>(list: &[T], n: usize) -> Option<&T> {
     match list.len() {
         0 => None,
         len => list.get(n % len),
+    }
+}
+
+/// One edit of a text, for robustness tests of any parser of the lifecycle's inputs
+/// (records, ids, tokens, scenario files): positions are taken modulo the text's length, so
+/// any edit applies to any text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextEdit {
+    /// Replace the character at this position (nothing on an empty text).
+    Replace(usize, char),
+    /// Insert a character before this position (or at the end).
+    Insert(usize, char),
+    /// Delete the character at this position (nothing on an empty text).
+    Delete(usize),
+    /// Keep only this many characters.
+    Truncate(usize),
+}
+
+/// Any [`TextEdit`]; inserted and replacing characters are as often drawn from JSON's
+/// punctuation, digits and the letters of ids and instants as from all of Unicode.
+///
+/// ```
+/// # use inquiry_lifecycle::strategies::{self, TextEdit};
+/// # use proptest::prelude::*;
+/// proptest! {
+///     // Whatever a stored record becomes, loading it refuses or accepts; it never panics.
+///     fn an_edited_record_is_refused_or_loaded(edits in prop::collection::vec(strategies::text_edit(), 1..4)) {
+///         let text = TextEdit::apply_all(r#"{"id":"inq_1"}"#, &edits);
+///         let _ = inquiry_lifecycle::Inquiry::from_json(&text);
+///     }
+/// }
+/// # an_edited_record_is_refused_or_loaded();
+/// assert_eq!(TextEdit::apply_all("abc", &[TextEdit::Replace(4, 'x'), TextEdit::Truncate(2)]), "ax");
+/// ```
+pub fn text_edit() -> impl Strategy<Value = TextEdit> {
+    let at = any::<usize>();
+    let ch = prop_oneof![
+        4 => any::<char>(),
+        4 => prop::sample::select("{}[]\":,0123456789-_aAzZ.T\\n ".chars().collect::<Vec<_>>()),
+    ];
+    prop_oneof![
+        (at, ch.clone()).prop_map(|(i, c)| TextEdit::Replace(i, c)),
+        (at, ch).prop_map(|(i, c)| TextEdit::Insert(i, c)),
+        at.prop_map(TextEdit::Delete),
+        at.prop_map(TextEdit::Truncate),
+    ]
+}
+
+impl TextEdit {
+    /// `text` with `edits` applied in order.
+    pub fn apply_all(text: &str, edits: &[TextEdit]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for edit in edits {
+            let len = chars.len().max(1);
+            match *edit {
+                TextEdit::Replace(i, c) if !chars.is_empty() => chars[i % len] = c,
+                TextEdit::Insert(i, c) => chars.insert(i % (chars.len() + 1), c),
+                TextEdit::Delete(i) if !chars.is_empty() => {
+                    chars.remove(i % len);
+                }
+                TextEdit::Truncate(i) => chars.truncate(i % (chars.len() + 1)),
+                _ => {}
+            }
+        }
+        chars.into_iter().collect()
     }
 }

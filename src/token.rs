@@ -234,17 +234,17 @@ credential_type!(
     "link code"
 );
 
-/// L4's cross-use, for the scenario runner and the strategies: the same selector and
+/// L4's cross-use, for the strategies: the same selector and
 /// verifier presented as the other kind of secret (what a person gets by pasting a code
 /// where a token goes).
-#[cfg(any(feature = "scenarios", feature = "proptest"))]
+#[cfg(feature = "proptest")]
 impl SessionToken {
     pub(crate) fn as_link_code(&self) -> LinkCode {
         LinkCode(self.0.clone())
     }
 }
 
-#[cfg(any(feature = "scenarios", feature = "proptest"))]
+#[cfg(feature = "proptest")]
 impl LinkCode {
     pub(crate) fn as_session_token(&self) -> SessionToken {
         SessionToken(self.0.clone())

@@ -21,6 +21,40 @@ fn intervals_parse_largest_unit_first_each_once() {
     }
 }
 
+/// A span is an interval's text form with zero allowed, up to 100 × `Interval::MAX`.
+#[test]
+fn spans_take_zero_and_stop_at_a_hundred_times_the_longest_interval() {
+    assert_eq!("0s".parse::<Span>().unwrap(), Span::ZERO);
+    assert_eq!(Span::ZERO.as_secs(), 0);
+    assert_eq!(Span::MAX.as_secs(), 100 * Interval::MAX.as_secs());
+    assert_eq!("365000d".parse::<Span>().unwrap(), Span::MAX);
+    assert_eq!(Span::from_secs(Span::MAX.as_secs()).unwrap(), Span::MAX);
+    assert_eq!(Span::MAX.to_string(), "365000d");
+    let span = Span::from_secs(3_661).unwrap();
+    assert_eq!(
+        (span.to_string(), span.as_time_delta()),
+        ("1h1m1s".to_owned(), chrono::TimeDelta::seconds(3_661))
+    );
+    for refused in [
+        Span::from_secs(-1),
+        Span::from_secs(Span::MAX.as_secs() + 1),
+        "365000d1s".parse(),
+    ] {
+        let error = refused.unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{error}");
+    }
+    let error = Span::from_secs(-1).unwrap_err().to_string();
+    assert!(error.contains("-1s is outside 0s to 365000d"), "{error}");
+    let error = "1m1h".parse::<Span>().unwrap_err().to_string();
+    assert!(
+        error.contains(&format!(
+            "'h' comes twice or after a smaller unit; expected {}",
+            Span::FORM
+        )),
+        "{error}"
+    );
+}
+
 #[test]
 fn intervals_stop_at_3650_days() {
     assert_eq!(Interval::MAX.as_secs(), 3_650 * 86_400);

@@ -1,10 +1,9 @@
 //! Every parser and deserializer gets arbitrary and mutated input: it returns a typed error
 //! or a value that keeps every invariant, and never panics. Case counts (over 100,000 in
 //! all) are fixed here; `PROPTEST_CASES` overrides them for quick runs.
-#![cfg(all(feature = "proptest", feature = "scenarios"))]
+#![cfg(feature = "proptest")]
 
-use inquiry_lifecycle::scenario::Scenario;
-use inquiry_lifecycle::strategies;
+use inquiry_lifecycle::strategies::{self, TextEdit};
 use inquiry_lifecycle::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -20,46 +19,6 @@ fn cases(default: u32) -> Config {
         cases,
         ..Config::default()
     }
-}
-
-/// Text mutations: replace, insert or delete one character, or truncate.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Replace(usize, char),
-    Insert(usize, char),
-    Delete(usize),
-    Truncate(usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    let at = any::<usize>();
-    let ch = prop_oneof![
-        4 => any::<char>(),
-        4 => prop::sample::select("{}[]\":,0123456789-_aAzZ.T\\n ".chars().collect::<Vec<_>>()),
-    ];
-    prop_oneof![
-        (at, ch.clone()).prop_map(|(i, c)| Mutation::Replace(i, c)),
-        (at, ch).prop_map(|(i, c)| Mutation::Insert(i, c)),
-        at.prop_map(Mutation::Delete),
-        at.prop_map(Mutation::Truncate),
-    ]
-}
-
-fn mutate(text: &str, mutations: &[Mutation]) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    for mutation in mutations {
-        let len = chars.len().max(1);
-        match *mutation {
-            Mutation::Replace(i, c) if !chars.is_empty() => chars[i % len] = c,
-            Mutation::Insert(i, c) => chars.insert(i % (chars.len() + 1), c),
-            Mutation::Delete(i) if !chars.is_empty() => {
-                chars.remove(i % len);
-            }
-            Mutation::Truncate(i) => chars.truncate(i % (chars.len() + 1)),
-            _ => {}
-        }
-    }
-    chars.into_iter().collect()
 }
 
 fn invalid_input<T: std::fmt::Debug>(result: Result<T, Error>) -> Result<(), TestCaseError> {
@@ -78,7 +37,7 @@ proptest! {
     fn ids_and_tokens(
         arbitrary in "\\PC{0,48}",
         seed in any::<u64>(),
-        mutations in prop::collection::vec(mutation(), 1..3),
+        mutations in prop::collection::vec(strategies::text_edit(), 1..3),
     ) {
         let mut random = SeededRandom::new(seed);
         let session = SessionId::generate(&mut random);
@@ -91,7 +50,7 @@ proptest! {
             token,
             LinkCode::generate(session, &mut random).expose_secret().to_string(),
         ];
-        for text in valid.iter().map(|v| mutate(v, &mutations)).chain([arbitrary]) {
+        for text in valid.iter().map(|v| TextEdit::apply_all(v, &mutations)).chain([arbitrary]) {
             if let Ok(id) = InquiryId::parse(&text) { prop_assert_eq!(id.to_string(), text.clone()); }
             if let Ok(id) = SessionId::parse(&text) { prop_assert_eq!(id.to_string(), text.clone()); }
             if let Ok(token) = SessionToken::parse(&text) {
@@ -142,11 +101,11 @@ proptest! {
     #[test]
     fn stored_inquiries(
         player in strategies::played(),
-        mutations in prop::collection::vec(mutation(), 1..4),
+        mutations in prop::collection::vec(strategies::text_edit(), 1..4),
         later in 0i64..100_000,
     ) {
         let text = serde_json::to_string(player.inquiry()).unwrap();
-        let mutated = mutate(&text, &mutations);
+        let mutated = TextEdit::apply_all(&text, &mutations);
         let loaded = Inquiry::from_json(&mutated);
         // The typed loader and serde agree on what they accept.
         prop_assert_eq!(loaded.is_ok(), serde_json::from_str::<Inquiry>(&mutated).is_ok());
@@ -200,7 +159,7 @@ proptest! {
     fn hostile_link_codes_and_tokens(
         player in strategies::played(),
         which in any::<prop::sample::Index>(),
-        mutations in prop::collection::vec(mutation(), 1..3),
+        mutations in prop::collection::vec(strategies::text_edit(), 1..3),
         arbitrary in "\\PC{0,80}",
         later in -3_600i64..200_000,
     ) {
@@ -213,7 +172,7 @@ proptest! {
         let original = if handed.is_empty() { String::new() } else { which.get(&handed).clone() };
         let now = player.inquiry().updated_at() + chrono::TimeDelta::seconds(later);
         let mut random = SeededRandom::new(3);
-        for text in [mutate(&original, &mutations), arbitrary] {
+        for text in [TextEdit::apply_all(&original, &mutations), arbitrary] {
             let mut inquiry = player.inquiry().clone();
             match LinkCode::parse(&text) {
                 Err(error) => prop_assert_eq!(error.code(), ErrorCode::InvalidInput),
@@ -240,28 +199,6 @@ proptest! {
                         prop_assert!(issued, "granted {:?} to a token it never handed out", granted);
                     }
                 }
-            }
-        }
-    }
-}
-
-proptest! {
-    #![proptest_config(cases(20_000))]
-
-    /// Scenario files, arbitrary or mutated from the bundled ones: refused as a whole with
-    /// `invalid_input`, or run to the end without a panic.
-    #[test]
-    fn scenario_files(
-        which in any::<prop::sample::Index>(),
-        mutations in prop::collection::vec(mutation(), 1..4),
-        arbitrary in "\\PC{0,64}",
-    ) {
-        let files = common::bundled_scenario_files();
-        let original = &which.get(files).1;
-        for text in [mutate(original, &mutations), arbitrary] {
-            match Scenario::from_json("fuzz.json", &text) {
-                Ok(scenario) => { let _ = scenario.run(); }
-                Err(error) => prop_assert_eq!(error.code(), ErrorCode::InvalidInput),
             }
         }
     }

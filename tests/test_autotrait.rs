@@ -34,16 +34,8 @@ fn every_public_type_is_send_and_sync() {
     assert_send_sync::<SessionToken>();
     assert_send_sync::<Status>();
     assert_send_sync::<TokenDigest>();
+    assert_send_sync::<Span>();
     assert_send_sync::<rules::TransitionRule>();
     assert_send_sync::<rules::Verdict>();
     assert_send_sync::<rules::Target>();
-}
-
-#[cfg(feature = "scenarios")]
-#[test]
-fn scenario_types_are_send_and_sync() {
-    use inquiry_lifecycle::scenario::*;
-    assert_send_sync::<Scenario>();
-    assert_send_sync::<Report>();
-    assert_send_sync::<StepReport>();
 }

@@ -43,31 +43,6 @@ pub fn snapshot(inquiry: &Inquiry) -> String {
     serde_json::to_string(inquiry).unwrap()
 }
 
-/// The bundled scenario files (`scenarios/*.json`), sorted by name, with their text; read
-/// once per test binary.
-pub fn bundled_scenario_files() -> &'static [(std::path::PathBuf, String)] {
-    static FILES: std::sync::OnceLock<Vec<(std::path::PathBuf, String)>> =
-        std::sync::OnceLock::new();
-    FILES.get_or_init(read_bundled_scenario_files)
-}
-
-fn read_bundled_scenario_files() -> Vec<(std::path::PathBuf, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).unwrap();
-            (path, text)
-        })
-        .collect()
-}
-
 /// A started inquiry's record as JSON text with its one session record repeated `n` times,
 /// and that one record's text: the audit's oversized record.
 pub fn record_with_sessions(n: usize) -> (String, String) {

@@ -1,22 +1,25 @@
-//! The command-line tools' side of `inquiry-lifecycle`: finding scenario files, reading
-//! them, running them with a printed report, and the rules rendered as Markdown tables and
-//! diagrams ([`render`]) for the docs, whose generated sections it refreshes.
+//! The tools of `inquiry-lifecycle`: the scenario format ([`scenario`]: parse, check and
+//! run the rules told as stories), finding and reading scenario files and running them with
+//! a printed report, and the rules rendered as Markdown tables and diagrams ([`render`]) for
+//! the docs, whose generated sections it refreshes.
 //!
-//! The core crate never touches the file system and carries no doc generators: it parses
-//! scenarios from text ([`Scenario::from_json`]) and keeps its rules as data
-//! (`inquiry_lifecycle::rules`). This crate renders that data and reads and writes the
-//! files, for the `inquiry-scenarios` and `inquiry-rules` binaries.
+//! The core crate never touches the file system and carries no doc generators or file
+//! formats of its own: it keeps its rules as data (`inquiry_lifecycle::rules`). This crate
+//! renders that data, reads and judges scenarios, and reads and writes the files, for the
+//! `inquiry-scenarios` and `inquiry-rules` binaries.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod render;
+pub mod scenario;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use inquiry_lifecycle::scenario::Scenario;
 use inquiry_lifecycle::Error;
+
+use crate::scenario::Scenario;
 
 /// The largest scenario file read unless told otherwise: 1 MiB. The bundled scenarios are
 /// a few kilobytes each.
@@ -293,3 +296,8 @@ fn rule_text(id: &str) -> Result<String, String> {
     }
     Ok(format!("{}\n", text.replace("**", "")))
 }
+
+/// The crate README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,18 +1,17 @@
 //! The bundled scenarios pass, cover every rule ID, and the runner judges honestly.
-#![cfg(feature = "scenarios")]
 
 use std::collections::BTreeSet;
 
 use inquiry_lifecycle::rules::RULE_IDS;
-use inquiry_lifecycle::scenario::Scenario;
 use inquiry_lifecycle::ErrorCode;
-
-mod common;
+use inquiry_lifecycle_cli::scenario::Scenario;
+use inquiry_lifecycle_cli::{bundled_dir, files_in, read_scenario};
 
 fn bundled() -> Vec<Scenario> {
-    common::bundled_scenario_files()
+    files_in(&bundled_dir())
+        .unwrap()
         .iter()
-        .map(|(path, text)| Scenario::from_json(&path.display().to_string(), text).unwrap())
+        .map(|path| read_scenario(path).unwrap())
         .collect()
 }
 
@@ -263,10 +262,9 @@ const ACTIONS: [&str; 15] = [
 /// passes, and every action and interval key it lists is one the runner accepts.
 #[test]
 fn the_format_doc_example_passes_and_its_tables_match_the_runner() {
-    let doc = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/SCENARIOS.md"),
-    )
-    .unwrap();
+    let doc =
+        std::fs::read_to_string(inquiry_lifecycle_cli::repository_root().join("docs/SCENARIOS.md"))
+            .unwrap();
     let example = doc
         .split("```json\n")
         .nth(1)
@@ -344,7 +342,7 @@ fn events_show_their_own_time_and_at_takes_an_instant() {
         ("2026-03-01T08:00:00.5Z", "is not a whole second"),
         (
             "2x",
-            "bad offset \"2x\": 'x' is not a unit; expected an offset from `start`",
+            "nor an offset from `start`: bad duration \"2x\": 'x' is not a unit; expected whole numbers",
         ),
         ("1m1h", "'h' comes twice or after a smaller unit"),
     ] {
@@ -360,4 +358,12 @@ fn events_show_their_own_time_and_at_takes_an_instant() {
             "the expected form is said once: {message}"
         );
     }
+}
+
+#[test]
+fn scenario_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Scenario>();
+    assert_send_sync::<inquiry_lifecycle_cli::scenario::Report>();
+    assert_send_sync::<inquiry_lifecycle_cli::scenario::StepReport>();
 }

@@ -1,4 +1,4 @@
-//! Scenario files: the rules as stories anyone can read and run (feature `scenarios`).
+//! Scenario files: the rules as stories anyone can read and run.
 //!
 //! A scenario is a JSON file telling a short story of one inquiry, step by step, with what
 //! must hold after each step; the format is `docs/SCENARIOS.md`, included below. A file is
@@ -7,7 +7,7 @@
 //! step and the key.
 //!
 //! ```
-//! use inquiry_lifecycle::scenario::Scenario;
+//! use inquiry_lifecycle_cli::scenario::Scenario;
 //!
 //! let scenario = Scenario::from_json("example.json", r#"{
 //!   "name": "resume of a completed inquiry is refused",
@@ -27,7 +27,7 @@
 //!
 //! ---
 //!
-#![doc = include_str!("../docs/SCENARIOS.md")]
+#![doc = include_str!("../../../docs/SCENARIOS.md")]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -36,11 +36,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
-use crate::interval::{format_seconds, parse_seconds};
-use crate::rules::{Action, RULE_IDS};
-use crate::{
+use inquiry_lifecycle::rules::{Action, RULE_IDS};
+use inquiry_lifecycle::{
     Error, ErrorCode, EventName, Events, Inquiry, LinkCode, Policy, RandomSource, SeededRandom,
-    SessionId, SessionToken, Status,
+    SessionId, SessionToken, Span, Status,
 };
 
 /// The label that stands for a well-formed token or code no session issued.
@@ -101,17 +100,19 @@ enum Remembered {
 impl Remembered {
     /// As a session token, for `access`: a link code given as a token is the same text, and
     /// is refused `invalid_token` (L4).
-    fn as_token(&self) -> SessionToken {
+    fn as_token(&self) -> Result<SessionToken, Error> {
         match self {
-            Remembered::Token(token) => token.clone(),
-            Remembered::Code(code) => code.as_session_token(),
+            Remembered::Token(token) => Ok(token.clone()),
+            Remembered::Code(code) => SessionToken::parse(&code.expose_secret()),
         }
     }
 
-    fn as_code(&self) -> LinkCode {
+    /// As a link code, for `redeem`: a session token given as a code is the same text, and
+    /// is refused `invalid_token` (L4).
+    fn as_code(&self) -> Result<LinkCode, Error> {
         match self {
-            Remembered::Token(token) => token.as_link_code(),
-            Remembered::Code(code) => code.clone(),
+            Remembered::Token(token) => LinkCode::parse(&token.expose_secret()),
+            Remembered::Code(code) => Ok(code.clone()),
         }
     }
 }
@@ -197,9 +198,10 @@ impl FilePolicy {
         ];
         for (key, text) in fields {
             let Some(text) = text else { continue };
-            let delta = TimeDelta::seconds(
-                parse_seconds(text).map_err(|e| e.within(format_args!("key `{key}`")))?,
-            );
+            let delta = text
+                .parse::<Span>()
+                .map_err(|e| e.within(format_args!("key `{key}`")))?
+                .as_time_delta();
             builder = match key {
                 "expire_after_create" => builder.expire_after_create(delta),
                 "expire_after_start" => builder.expire_after_start(delta),
@@ -328,10 +330,10 @@ fn parse_at(text: &str, start: DateTime<Utc>) -> Result<i64, Error> {
         }
         return Ok(offset.num_seconds());
     }
-    crate::interval::seconds_or_problem(text).map_err(|why| {
+    text.parse::<Span>().map(Span::as_secs).map_err(|error| {
         Error::invalid_input(format!(
-            "key `at`: bad offset {text:?}: {why}; expected an offset from `start` ({}) or an RFC 3339 instant such as 2026-01-01T00:30:00Z",
-            crate::interval::DURATION_FORM
+            "key `at`: {text:?} is neither an RFC 3339 instant (such as 2026-01-01T00:30:00Z) nor an offset from `start`: {}",
+            error.detail()
         ))
     })
 }
@@ -423,7 +425,11 @@ impl Expect {
             session_events: names("session_events", raw.session_events, true)?,
             deadline: raw
                 .deadline
-                .map(|deadline| deadline.map(|text| parse_seconds(&text)).transpose())
+                .map(|deadline| {
+                    deadline
+                        .map(|text| text.parse::<Span>().map(Span::as_secs))
+                        .transpose()
+                })
                 .transpose()
                 .map_err(|e| e.within(format_args!("key `expect.deadline`")))?,
             live_sessions: raw.live_sessions,
@@ -465,12 +471,16 @@ impl Report {
     }
 }
 
-/// Offsets from the scenario's start, in the file's `1h30m` form.
+/// Seconds from the scenario's start, in the file's `1h30m` form. Steps and deadlines
+/// never precede the start; an instant beyond [`Span::MAX`] shows in seconds.
 struct Offset(i64);
 
 impl fmt::Display for Offset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        format_seconds(f, self.0)
+        match Span::from_secs(self.0) {
+            Ok(span) => span.fmt(f),
+            Err(_) => write!(f, "{}s", self.0),
+        }
     }
 }
 
@@ -597,11 +607,11 @@ impl Scenario {
                 (outcome.events, handed)
             }
             Do::Access => {
-                let token = secret.map(Remembered::as_token);
+                let token = secret.map(Remembered::as_token).transpose()?;
                 (inquiry.access(token.as_ref(), now)?.events, None)
             }
             Do::Redeem => {
-                let Some(code) = secret.map(Remembered::as_code) else {
+                let Some(code) = secret.map(Remembered::as_code).transpose()? else {
                     return Err(Error::InvalidToken);
                 };
                 let opened = inquiry.redeem(&code, now, random)?;
