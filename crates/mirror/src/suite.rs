@@ -247,11 +247,10 @@ pub async fn concurrent_receivers<S: MirrorStore + 'static>(
             let verifier = Verifier::new(vec![WebhookSecret::new(SECRET)]);
             let secrets = [WebhookSecret::new(SECRET)];
             let mut answers = Vec::new();
-            let count = bodies.len();
-            // Each receiver walks the deliveries from its own offset, stepping by a
-            // different stride, twice round.
-            for i in 0..2 * count {
-                let body = &bodies[(receiver * 5 + i * (2 * receiver + 1)) % count];
+            // Each receiver takes every delivery twice: forward from its own starting
+            // point round to it, then backward from the newest.
+            let (before, from) = bodies.split_at(receiver.min(bodies.len()));
+            for body in from.iter().chain(before).chain(bodies.iter().rev()) {
                 let header = sign(&secrets, t0().timestamp(), body.as_bytes());
                 let delivery = Delivery {
                     body: body.as_bytes(),
