@@ -43,7 +43,7 @@ pub use config::Config;
 pub use error::{ApiCode, ApiError, StartError};
 #[cfg(feature = "hostile-delivery")]
 pub use hostile::Hostility;
-pub use webhooks::{deliver_once, deliverer, Endpoint, Webhooks, WireRender};
+pub use webhooks::{deliver_once, deliverer, flush, Endpoint, Webhooks, WireRender};
 
 use api::ApiRequest;
 

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use inquiry_lifecycle_server::{
-    deliver_once, deliverer, router, storage, sweeper, App, Clock, Config,
-};
+use inquiry_lifecycle_server::{deliverer, flush, router, storage, sweeper, App, Clock, Config};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -56,11 +54,7 @@ async fn run(config: Config) -> Result<(), String> {
     delivering.abort();
     // What the last requests committed is delivered before the process ends (a failed
     // attempt stays in the outbox: on PostgreSQL the next process delivers it).
-    let flushing = async { while deliver_once(&app).await > 0 {} };
-    if tokio::time::timeout(Duration::from_secs(10), flushing)
-        .await
-        .is_err()
-    {
+    if !flush(&app, Duration::from_secs(10)).await {
         tracing::warn!("stopped with webhooks still to deliver");
     }
     tracing::info!("stopped");

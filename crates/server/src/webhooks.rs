@@ -427,6 +427,15 @@ async fn deliver(app: &App, outgoing: Outgoing) {
     }
 }
 
+/// Delivers what the outbox holds, batch after batch, until a claim finds nothing due or
+/// `within` has passed: how a stopping service hands over what its last requests
+/// committed (an attempt that fails stays in the outbox, for the next process on
+/// PostgreSQL). Whether the outbox was emptied in time.
+pub async fn flush(app: &Arc<App>, within: Duration) -> bool {
+    let emptying = async { while deliver_once(app).await > 0 {} };
+    tokio::time::timeout(within, emptying).await.is_ok()
+}
+
 /// Delivers the outbox until the service stops.
 pub async fn deliverer(app: Arc<App>) {
     loop {

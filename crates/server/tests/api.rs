@@ -271,6 +271,56 @@ async fn s2_every_refusal_is_a_json_api_error_with_its_status_and_code() {
     assert_eq!(body["data"]["attributes"]["status"], "approved");
 }
 
+/// A creation body is read by its shape: none, `{"data": …}` with an object of attributes
+/// or nothing in it; anything else (an array, a string, attributes that are not an object)
+/// is 400 `bad_request`, never an inquiry with defaults.
+#[tokio::test]
+async fn s1_a_creation_body_is_read_by_its_shape() {
+    let base = service().await;
+    let url = format!("{base}/api/v1/inquiries");
+    let cases = [
+        (json!([]), 400),
+        (json!("data"), 400),
+        (json!(5), 400),
+        (json!({"data": {"attributes": 5}}), 400),
+        (json!({"data": [1]}), 400),
+        (json!({}), 201),
+        (json!({"data": null}), 201),
+        (json!({"data": {}}), 201),
+        (json!({"data": {"attributes": null}}), 201),
+        (json!({"data": {"attributes": {}}}), 201),
+    ];
+    for (body, expected) in cases {
+        let (status, answer, _) = call(Method::POST, &url, Some(body.clone()), &[]).await;
+        assert_eq!(status.as_u16(), expected, "{body}: {answer}");
+        if expected == 400 {
+            assert_eq!(error_code(&answer), "bad_request", "{body}: {answer}");
+        }
+    }
+}
+
+/// S3: an `Idempotency-Key` is 1 to 255 visible ASCII characters; an empty or longer one
+/// is 400 and nothing is created.
+#[tokio::test]
+async fn s3_an_idempotency_key_is_1_to_255_characters() {
+    let base = service().await;
+    let url = format!("{base}/api/v1/inquiries");
+    let longest = "k".repeat(255);
+    let (status, answer, _) =
+        call(Method::POST, &url, None, &[("Idempotency-Key", &longest)]).await;
+    assert_eq!(status.as_u16(), 201, "{answer}");
+    for key in [String::new(), "k".repeat(256)] {
+        let (status, answer, _) =
+            call(Method::POST, &url, None, &[("Idempotency-Key", &key)]).await;
+        assert_eq!(
+            (status.as_u16(), error_code(&answer)),
+            (400, "bad_request"),
+            "a key of {} characters: {answer}",
+            key.len()
+        );
+    }
+}
+
 #[tokio::test]
 async fn s3_a_retry_with_the_same_key_replays_without_secrets() {
     let base = service().await;

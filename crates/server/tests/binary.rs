@@ -112,4 +112,8 @@ async fn the_binary_serves_and_stops_cleanly_on_sigterm() {
     assert!(logs.contains("inquiry-server ready"), "{logs}");
     assert!(logs.contains("shutting down"), "{logs}");
     assert!(logs.contains("stopped"), "{logs}");
+    assert!(
+        !logs.contains("still to deliver"),
+        "the outbox was flushed before the process ended: {logs}"
+    );
 }

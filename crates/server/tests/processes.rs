@@ -310,7 +310,6 @@ async fn a_process_killed_under_keyed_creates_applies_no_key_twice() {
             let mut results = Vec::new();
             for key in keys {
                 let mut held = 0;
-                let deadline = std::time::Instant::now() + Duration::from_secs(90);
                 let (id, replayed) = loop {
                     let response = http
                         .post(format!("{b}/api/v1/inquiries"))
@@ -328,10 +327,8 @@ async fn a_process_killed_under_keyed_creates_applies_no_key_twice() {
                         409 if body["errors"][0]["code"] == "conflict" => held += 1,
                         _ => panic!("{key} after the kill answered {status}: {body}"),
                     }
-                    assert!(
-                        std::time::Instant::now() < deadline,
-                        "{key} was never freed"
-                    );
+                    // The hold is 30 s; a minute and a half of retries is plenty.
+                    assert!(held < 180, "{key} was never freed");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 };
                 results.push((key, id, replayed, held > 0));

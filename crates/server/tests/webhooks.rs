@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use axum::routing::post;
 use axum::Router;
 use chrono::{DateTime, Utc};
-use common::{advance, call, create, service_with};
-use inquiry_lifecycle_server::deliverer;
+use common::{advance, call, create, service_clocked, service_with};
+use inquiry_lifecycle::{InquiryId, Status};
+use inquiry_lifecycle_server::{deliver_once, deliverer, flush, sweeper, Clock, Storage};
 use inquiry_lifecycle_wire::{
     verify, EventDocument, IncomingEvent, Resource, WebhookSecret, DEFAULT_TOLERANCE,
 };
@@ -587,4 +588,68 @@ async fn h2_retries_and_redrives_skip_the_endpoints_that_took_the_event() {
         "the endpoint that took it got it again"
     );
     assert_eq!(receiver.at("down").len(), 3);
+}
+
+/// A stopping service flushes the whole outbox, batch after batch (150 events are three
+/// claims of 64), to every endpoint; with nothing left it returns at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::disallowed_methods)] // the test measures how long an empty flush takes
+async fn h2_a_stopping_service_flushes_every_batch_of_the_outbox() {
+    let (receiver, hooks) = Receiver::start().await;
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/hook"),
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    for _ in 0..150 {
+        create(&base).await;
+    }
+    assert!(receiver.at("hook").is_empty(), "no deliverer runs here");
+    assert!(
+        flush(&app, Duration::from_secs(20)).await,
+        "flushed in time"
+    );
+    assert_eq!(receiver.at("hook").len(), 150, "every event, once");
+    assert_eq!(deliver_once(&app).await, 0, "the outbox is empty");
+    let started = std::time::Instant::now();
+    assert!(flush(&app, Duration::from_secs(5)).await);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "an empty outbox flushes at once, took {:?}",
+        started.elapsed()
+    );
+}
+
+/// E5 in the service: the sweeper applies a due expiry by itself, with no request, and the
+/// event goes out at the deadline's instant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e5_the_sweeper_applies_due_expiries_by_itself() {
+    let clock = Clock::test();
+    let (base, app) = service_clocked(&[], Storage::memory(), clock.clone()).await;
+    let id = InquiryId::parse(&create(&base).await).unwrap();
+    let stored = || async { app.store().load(id).await.unwrap().unwrap() };
+    // The clock passes the deadline without a request: nothing has applied it yet.
+    clock
+        .set(clock.now() + chrono::TimeDelta::hours(25))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        stored().await.revision(),
+        1,
+        "nothing sweeps without the sweeper"
+    );
+    tokio::spawn(sweeper(Arc::clone(&app), Duration::from_millis(10)));
+    let mut revision = 1;
+    for _ in 0..200 {
+        revision = stored().await.revision();
+        if revision > 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(revision, 2, "the sweeper applied the expiry, once");
+    let expired = stored().await;
+    assert_eq!(expired.recorded_status(), Status::Expired);
 }

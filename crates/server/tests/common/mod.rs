@@ -21,6 +21,11 @@ pub async fn service_with(flags: &[&str]) -> (String, Arc<App>) {
 
 /// A service as [`service_with`] starts it, on this storage.
 pub async fn service_on(flags: &[&str], storage: Storage) -> (String, Arc<App>) {
+    service_clocked(flags, storage, Clock::test()).await
+}
+
+/// A service as [`service_on`] starts it, on this clock (a clone moves it too).
+pub async fn service_clocked(flags: &[&str], storage: Storage, clock: Clock) -> (String, Arc<App>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap().to_string();
     let mut args = vec![
@@ -39,7 +44,7 @@ pub async fn service_on(flags: &[&str], storage: Storage) -> (String, Arc<App>) 
     ];
     args.extend_from_slice(flags);
     let config = <Config as clap::Parser>::try_parse_from(args).unwrap();
-    let app = Arc::new(App::new(&config, storage, Clock::test()).unwrap());
+    let app = Arc::new(App::new(&config, storage, clock).unwrap());
     let serving = Arc::clone(&app);
     tokio::spawn(async move {
         axum::serve(listener, router(serving)).await.unwrap();
