@@ -10,7 +10,8 @@ use axum::http::{HeaderValue, Method};
 use axum::response::Response;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use inquiry_lifecycle::{
-    Action, Event, EventId, Inquiry, InquiryId, Policy, PolicyBuilder, ReferenceId, SessionToken,
+    Action, Event, EventId, Inquiry, InquiryId, Interval, Policy, PolicyBuilder, ReferenceId,
+    SessionToken,
 };
 use inquiry_lifecycle_store::{
     act_keyed, act_rendering, ActError, Acted, Change, IdempotencyKey, InquiryStore, Outbox,
@@ -387,13 +388,19 @@ fn creation(body: &[u8], base: &Policy) -> Result<(Option<ReferenceId>, Policy),
         let Some(value) = attribute(name) else {
             continue;
         };
-        let seconds = value.as_i64().ok_or_else(|| {
+        let member = |detail: String| {
             ApiError::new(
                 ApiCode::INVALID_INPUT,
-                format!("data.attributes.{name} must be a whole number of seconds, found {value}"),
+                format!("data.attributes.{name}: {detail}"),
             )
-        })?;
-        builder = set(builder, TimeDelta::seconds(seconds));
+        };
+        let seconds = value
+            .as_i64()
+            .ok_or_else(|| member(format!("must be a whole number of seconds, found {value}")))?;
+        // E1: 1 s to 3650 d, checked here so that the member is named (and no number is
+        // too large for a length of time).
+        let interval = Interval::from_secs(seconds).map_err(|e| member(e.detail().to_string()))?;
+        builder = set(builder, interval.as_time_delta());
     }
     let policy = builder.build().map_err(ApiError::from)?;
     Ok((reference, policy))

@@ -299,6 +299,59 @@ async fn s1_a_creation_body_is_read_by_its_shape() {
     }
 }
 
+/// Issue 25, the audit's panic: an interval attribute beyond ±9,223,372,036,854,775 s
+/// closed the connection with no answer ("TimeDelta::seconds out of bounds"). Every
+/// interval member is checked where it is read: outside 1 s to 3650 d, or not a whole
+/// number, it is 422 naming the member; `null` keeps the default.
+#[tokio::test]
+async fn e1_an_interval_attribute_out_of_range_is_422_naming_the_member() {
+    let base = service().await;
+    let url = format!("{base}/api/v1/inquiries");
+    let members = [
+        "expiration-after-create-interval-seconds",
+        "expiration-after-start-interval-seconds",
+        "expiration-after-resume-interval-seconds",
+        "session-token-expiration-seconds",
+        "one-time-link-expiration-seconds",
+    ];
+    let refused = [
+        json!(9_223_372_036_854_775_807_i64),
+        json!(-9_223_372_036_854_775_808_i64),
+        json!(9_223_372_036_854_776_i64),
+        json!(18_446_744_073_709_551_615_u64),
+        json!(315_360_001),
+        json!(0),
+        json!(-1),
+        json!(1.5),
+        json!(1e300),
+        json!("600"),
+        json!(true),
+        json!([600]),
+        json!({"seconds": 600}),
+    ];
+    for member in members {
+        for value in &refused {
+            let body = json!({"data": {"attributes": {member: value}}});
+            let (status, answer, _) = call(Method::POST, &url, Some(body), &[]).await;
+            assert_eq!(
+                (status.as_u16(), error_code(&answer)),
+                (422, "invalid_input"),
+                "{member} = {value}: {answer}"
+            );
+            let detail = answer["errors"][0]["detail"].as_str().unwrap();
+            assert!(
+                detail.contains(&format!("data.attributes.{member}")),
+                "{detail}"
+            );
+        }
+        for value in [json!(null), json!(1), json!(315_360_000)] {
+            let body = json!({"data": {"attributes": {member: value}}});
+            let (status, answer, _) = call(Method::POST, &url, Some(body), &[]).await;
+            assert_eq!(status.as_u16(), 201, "{member} = {value}: {answer}");
+        }
+    }
+}
+
 /// S3: an `Idempotency-Key` is 1 to 255 visible ASCII characters; an empty or longer one
 /// is 400 and nothing is created.
 #[tokio::test]
