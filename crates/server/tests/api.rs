@@ -536,9 +536,16 @@ async fn s5_the_test_clock_crosses_a_deadline_in_a_request() {
         .unwrap()
         .contains("cannot move past"));
     let ahead = json!({"now": "2999-01-01T00:00:00Z"});
-    let (status, _, _) = call(Method::POST, &clock, Some(ahead), &[]).await;
+    let (status, _, _) = call(Method::POST, &clock, Some(ahead.clone()), &[]).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(create_status(&base).await, 201, "the service still creates");
+    // Standing still is not moving backwards: the instant it shows is accepted.
+    let (status, body, _) = call(Method::POST, &clock, Some(ahead), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The last instant inquiries record is the last the clock reaches.
+    let last = inquiry_lifecycle::LATEST_NOW.to_rfc3339();
+    let (status, body, _) = call(Method::POST, &clock, Some(json!({ "now": last })), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 async fn create_status(base: &str) -> u16 {
