@@ -292,3 +292,77 @@ pub fn json_response(status: u16, body: String) -> Response {
     );
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inquiry_lifecycle::{InquiryId, SeededRandom};
+
+    /// Each store failure answers the code a client acts on: a lost race or a duplicate
+    /// id is `conflict` (retry), an unreachable store `unavailable` (retry later), a record
+    /// that fails validation `corrupt_record` (not the client's fault), a missing inquiry
+    /// `not_found`; a change that lost every attempt is `conflict` naming the attempts.
+    #[test]
+    fn store_failures_answer_the_code_a_client_acts_on() {
+        let id = InquiryId::generate(&mut SeededRandom::new(1));
+        let failures = || -> [(StoreError, ApiCode); 6] {
+            [
+                (
+                    StoreError::Conflict {
+                        id,
+                        expected: 1,
+                        stored: Some(2),
+                    },
+                    ApiCode::Conflict,
+                ),
+                (StoreError::Duplicate(id), ApiCode::Conflict),
+                (StoreError::NotFound(id), ApiCode::NotFound),
+                (
+                    StoreError::Unavailable("the server is restarting".into()),
+                    ApiCode::Unavailable,
+                ),
+                (
+                    StoreError::Backend("disk full".into()),
+                    ApiCode::Unavailable,
+                ),
+                (
+                    StoreError::Corrupt {
+                        id,
+                        error: inquiry_lifecycle::Error::invalid_input("not a record"),
+                    },
+                    ApiCode::CorruptRecord,
+                ),
+            ]
+        };
+        for (error, code) in failures() {
+            let shown = error.to_string();
+            assert_eq!(ApiError::from(error).code, code, "{shown}");
+        }
+        // Met inside `act`, the same failures answer the same.
+        for (error, code) in failures() {
+            let shown = error.to_string();
+            assert_eq!(ApiError::from(ActError::Store(error)).code, code, "{shown}");
+        }
+        let gave_up = ApiError::from(ActError::GaveUp(5));
+        assert_eq!(gave_up.code, ApiCode::Conflict);
+        assert!(
+            gave_up.detail.contains("5 concurrent changes"),
+            "{}",
+            gave_up.detail
+        );
+        let refused = ApiError::from(ActError::Refused(inquiry_lifecycle::Error::InvalidToken));
+        assert_eq!(
+            refused.code,
+            ApiCode::Lifecycle(inquiry_lifecycle::ErrorCode::InvalidToken)
+        );
+    }
+
+    /// An `ApiError` returned from an embedding service's own handler is the same error
+    /// document, with its status, in kebab keys.
+    #[test]
+    fn an_api_error_is_a_response_with_its_status_and_document() {
+        let response = ApiError::new(ApiCode::Conflict, "try again").into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+    }
+}
