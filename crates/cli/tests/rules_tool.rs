@@ -38,7 +38,7 @@ fn an_unknown_format_or_argument_is_refused_with_the_usage() {
         err.starts_with("inquiry-rules: unknown format \"svg\"; expected markdown, mermaid or dot"),
         "{err}"
     );
-    for args in [&["--frobnicate"][..], &[]] {
+    for args in [&["--frobnicate"][..], &[], &["--update-docs", "one", "two"]] {
         let (code, out, err) = run(args);
         assert_eq!(code, 2, "{args:?}");
         assert!(out.is_empty(), "{args:?}: {out}");

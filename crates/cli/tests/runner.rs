@@ -184,13 +184,26 @@ fn a_file_over_the_size_limit_is_refused_and_the_flag_raises_it() {
     assert_eq!(code, 1, "{out}");
     let (code, out, _) = run_binary(&["--max-bytes".as_ref(), "10000".as_ref(), file.as_os_str()]);
     assert_eq!(code, 0, "{out}");
-    let (code, _, err) = run_binary(&["--max-bytes".as_ref(), "lots".as_ref()]);
-    assert_eq!(code, 2);
-    assert!(
-        err.contains("--max-bytes takes a positive whole number"),
-        "{err}"
-    );
+    for bad in ["lots", "0", "-1"] {
+        let (code, _, err) = run_binary(&["--max-bytes".as_ref(), bad.as_ref()]);
+        assert_eq!(code, 2, "--max-bytes {bad}");
+        assert!(
+            err.contains("--max-bytes takes a positive whole number"),
+            "--max-bytes {bad}: {err}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--help` and `-h` print the usage and run nothing.
+#[test]
+fn help_prints_the_usage_and_runs_nothing() {
+    for flag in ["--help", "-h"] {
+        let (code, out, _) = run_binary(&[flag.as_ref()]);
+        assert_eq!(code, 0, "{flag}");
+        assert!(out.starts_with("usage: inquiry-scenarios"), "{flag}: {out}");
+        assert!(!out.contains("PASS "), "{flag} ran scenarios: {out}");
+    }
 }
 
 /// A folder with no scenario files says so and fails the run, instead of printing only
