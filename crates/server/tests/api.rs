@@ -548,6 +548,38 @@ async fn s5_the_test_clock_crosses_a_deadline_in_a_request() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// Issue 25, item 2: anyone who reached the port could move the clock and expire every
+/// inquiry. Without an API key (or with a wrong one) a move is 401 and the clock stays.
+#[tokio::test]
+async fn s5_only_a_client_with_an_api_key_moves_the_test_clock() {
+    let base = service().await;
+    let id = create(&base).await;
+    let clock = format!("{base}/sandbox/clock");
+    for authorization in [None, Some("Bearer not_a_key")] {
+        let mut request = Client::new().post(&clock).json(&json!({"advance": "25h"}));
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{authorization:?}"
+        );
+    }
+    let (_, body, _) = call(
+        Method::GET,
+        &format!("{base}/api/v1/inquiries/{id}"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(
+        body["data"]["attributes"]["status"], "created",
+        "the clock did not move"
+    );
+}
+
 async fn create_status(base: &str) -> u16 {
     let (status, _, _) = call(Method::POST, &format!("{base}/api/v1/inquiries"), None, &[]).await;
     status.as_u16()
