@@ -43,6 +43,22 @@ fn the_runner_counts_refused_files_as_failed_and_ends_with_the_totals() {
     assert!(text.contains("REFUSED"), "{text}");
 }
 
+/// The binary's exit code: 0 when every scenario passed, 1 when one of them failed among
+/// passing ones.
+#[test]
+fn one_failing_scenario_among_passing_ones_fails_the_run() {
+    let dir = scratch("exit");
+    std::fs::write(dir.join("a.json"), STORY).unwrap();
+    let (code, out, _) = run_binary(&[dir.as_os_str()]);
+    assert_eq!(code, 0, "{out}");
+    let failing = STORY.replace(r#""status": "pending""#, r#""status": "failed""#);
+    std::fs::write(dir.join("b.json"), failing).unwrap();
+    let (code, out, _) = run_binary(&[dir.as_os_str()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 1 failed"), "{out}");
+}
+
 #[test]
 fn the_bundled_scenarios_are_found_and_all_pass() {
     let files = files_in(&bundled_dir()).unwrap();
