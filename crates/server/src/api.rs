@@ -47,20 +47,27 @@ impl FromRequest<Arc<App>> for ApiRequest {
 
     async fn from_request(request: Request, app: &Arc<App>) -> Result<Self, Response> {
         let headers = request.headers();
-        let inflection = match headers.get("key-inflection") {
-            None => Inflection::Kebab,
-            Some(value) => value
+        // W5: a readable Key-Inflection inflects even the 401; an unreadable one is
+        // answered only to a client that holds a key (S2 first).
+        let asked = headers.get("key-inflection").map(|value| {
+            value
                 .to_str()
                 .ok()
-                .and_then(|text| text.parse().ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request("Key-Inflection must be camel, kebab or snake (W5)")
-                        .respond(Inflection::Kebab)
-                })?,
+                .and_then(|text| text.parse::<Inflection>().ok())
+        });
+        let client = app.client(headers).ok_or_else(|| {
+            ApiError::unauthorized().respond(asked.flatten().unwrap_or(Inflection::Kebab))
+        })?;
+        let inflection = match asked {
+            None => Inflection::Kebab,
+            Some(Some(inflection)) => inflection,
+            Some(None) => {
+                return Err(ApiError::bad_request(
+                    "Key-Inflection must be camel, kebab or snake (W5)",
+                )
+                .respond(Inflection::Kebab))
+            }
         };
-        let client = app
-            .client(headers)
-            .ok_or_else(|| ApiError::unauthorized().respond(inflection))?;
         let idempotency_key = match headers.get("idempotency-key") {
             None => None,
             Some(value) => Some(

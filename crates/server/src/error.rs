@@ -282,13 +282,22 @@ pub fn ok_json(outcome: Result<String, ApiError>, inflection: Inflection) -> Res
     }
 }
 
-/// A JSON response with this status and body.
+/// A JSON response with this status and body. Every JSON answer is `no-store` (answers
+/// carry session tokens, one-time links and people's reference ids, which no cache
+/// between the client and the service may keep) and `nosniff` (a browser never reads it as
+/// anything but JSON).
 pub fn json_response(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
     );
     response
 }

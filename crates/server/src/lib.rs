@@ -103,11 +103,15 @@ impl App {
     /// The digest of the API key `headers` authorize with, if any (S2). Every key is
     /// compared, in constant time, whatever matched.
     fn client(&self, headers: &HeaderMap) -> Option<[u8; 32]> {
-        let sent = headers
+        // RFC 7235: the scheme is case-insensitive (`Bearer`, `bearer`, `BEARER`).
+        let (scheme, sent) = headers
             .get("authorization")?
             .to_str()
             .ok()?
-            .strip_prefix("Bearer ")?;
+            .split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
         let sent = digest(sent.trim());
         let mut found = None;
         for key in &self.api_keys {

@@ -623,3 +623,93 @@ fn every_code_has_one_status_and_reads_back_from_its_name() {
     }
     assert!("no_such_code".parse::<ApiCode>().is_err());
 }
+
+/// Issue 25, item 5: every JSON answer is `Cache-Control: no-store` (answers carry
+/// session tokens, one-time links and reference ids) and `X-Content-Type-Options: nosniff`,
+/// successes and refusals alike.
+#[tokio::test]
+async fn s2_json_answers_are_no_store_and_nosniff() {
+    let base = service().await;
+    let id = create(&base).await;
+    let inquiry = format!("{base}/api/v1/inquiries/{id}");
+    let answers = [
+        call(Method::POST, &format!("{base}/api/v1/inquiries"), None, &[]).await,
+        call(Method::POST, &format!("{inquiry}/resume"), None, &[]).await,
+        call(
+            Method::POST,
+            &format!("{inquiry}/generate-one-time-link"),
+            None,
+            &[],
+        )
+        .await,
+        call(Method::GET, &inquiry, None, &[]).await,
+        call(Method::GET, &format!("{base}/api/v1/nothing"), None, &[]).await,
+        call(Method::POST, &format!("{inquiry}/approve"), None, &[]).await,
+        call(Method::POST, &format!("{inquiry}/resume"), None, &[]).await,
+    ];
+    for (status, body, headers) in answers {
+        assert_eq!(headers["cache-control"], "no-store", "{status}: {body}");
+        assert_eq!(
+            headers["x-content-type-options"], "nosniff",
+            "{status}: {body}"
+        );
+    }
+}
+
+/// Issue 25, item 5: the bearer scheme is case-insensitive (RFC 7235); anything but
+/// `<scheme> <key>` with the right key is 401.
+#[tokio::test]
+async fn s2_the_bearer_scheme_is_case_insensitive() {
+    let base = service().await;
+    let url = format!("{base}/api/v1/inquiries");
+    for (authorization, expected) in [
+        (format!("Bearer {KEY}"), 201),
+        (format!("bearer {KEY}"), 201),
+        (format!("BEARER {KEY}"), 201),
+        (format!("Bearer  {KEY} "), 201),
+        (format!("Bearer{KEY}"), 401),
+        (format!("Basic {KEY}"), 401),
+        (format!("Bearers {KEY}"), 401),
+        (KEY.to_owned(), 401),
+    ] {
+        let response = Client::new()
+            .post(&url)
+            .header("Authorization", &authorization)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), expected, "{authorization:?}");
+    }
+}
+
+/// Issue 25, item 5: an unreadable `Key-Inflection` is answered only to a client with a
+/// key; without one the answer is 401, in the inflection asked for when it is readable.
+#[tokio::test]
+async fn w5_an_unreadable_inflection_is_answered_after_authentication() {
+    let base = service().await;
+    let url = format!("{base}/api/v1/inquiries");
+    let send = |authorization: Option<String>, inflection: &'static str| {
+        let mut request = Client::new()
+            .post(&url)
+            .header("Key-Inflection", inflection);
+        if let Some(value) = authorization {
+            request = request.header("Authorization", value);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = send(None, "shouting").await;
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+    let (status, body) = send(Some(format!("Bearer {KEY}")), "shouting").await;
+    assert_eq!((status, error_code(&body)), (400, "bad_request"), "{body}");
+    assert!(body["errors"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Key-Inflection"));
+    // A readable inflection without a key is 401 as well.
+    let (status, body) = send(None, "snake").await;
+    assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
+}
