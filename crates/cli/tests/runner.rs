@@ -196,6 +196,17 @@ fn a_file_over_the_size_limit_is_refused_and_the_flag_raises_it() {
     );
     assert!(error.to_string().contains("--max-bytes"), "{error}");
     assert!(read_scenario_within(&file, Limits { max_bytes: 10_000 }).is_ok());
+    // The limit is inclusive: a file of exactly the limit is read, one byte more is not.
+    let size = padded.len() as u64;
+    assert!(read_scenario_within(&file, Limits { max_bytes: size }).is_ok());
+    let error = read_scenario_within(
+        &file,
+        Limits {
+            max_bytes: size - 1,
+        },
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("larger than"), "{error}");
     let (code, out, _) = run_binary(&["--max-bytes".as_ref(), "1000".as_ref(), file.as_os_str()]);
     assert_eq!(code, 1, "{out}");
     let (code, out, _) = run_binary(&["--max-bytes".as_ref(), "10000".as_ref(), file.as_os_str()]);

@@ -471,6 +471,40 @@ pub fn parked_json(outgoing: &Outgoing, inflection: Inflection) -> serde_json::V
 mod tests {
     use super::*;
 
+    /// `URL` or `INFLECTION=URL`: an `=` inside a URL (its query) is the URL's, and a
+    /// name before `=` is an inflection only when it holds no `:` or `/`.
+    #[test]
+    fn an_endpoint_flag_is_a_url_or_an_inflection_and_a_url() {
+        let parse = |text: &str| text.parse::<Endpoint>();
+        let plain = parse("http://127.0.0.1:9/hook?a=b").unwrap();
+        assert_eq!(plain.key(), "kebab=http://127.0.0.1:9/hook?a=b");
+        let camel = parse("camel=https://example.test/hook").unwrap();
+        assert_eq!(camel.key(), "camel=https://example.test/hook");
+        for (text, why) in [
+            ("shouting=http://h/hook", "inflection"),
+            ("snake:x=http://h/hook", "starts with http"),
+            ("snake/x=http://h/hook", "starts with http"),
+            ("ftp://h/hook", "starts with http"),
+        ] {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains(why), "{text}: {error}");
+        }
+    }
+
+    /// The delivery settings debug without their secrets.
+    #[test]
+    fn webhooks_debug_without_their_secrets() {
+        let endpoint = "http://127.0.0.1:9/hook".parse().unwrap();
+        let secret = WebhookSecret::new("wbhsec_do_not_show");
+        let webhooks =
+            Webhooks::new(vec![endpoint], vec![secret], 3, Duration::from_secs(1)).unwrap();
+        let shown = format!("{webhooks:?}");
+        assert!(shown.contains("http://127.0.0.1:9/hook"), "{shown}");
+        assert!(shown.contains("[1 redacted]"), "{shown}");
+        assert!(shown.contains("max_attempts: 3"), "{shown}");
+        assert!(!shown.contains("do_not_show"), "{shown}");
+    }
+
     /// H2 (decision): with the default flags, an event is retried for about three days
     /// before it is parked (the audit found it parked after 88 s of receiver downtime).
     #[test]
