@@ -48,8 +48,8 @@ fn documents() -> Vec<EventDocument> {
 
 fn benches(c: &mut Criterion) {
     let documents = documents();
-    let secrets = [WebhookSecret::new("wbhsec_bench")];
-    let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_bench")]);
+    let secrets = [WebhookSecret::new("wbhsec_bench_0123456789").unwrap()];
+    let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_bench_0123456789").unwrap()]);
     let deliveries: Vec<(String, String)> = documents
         .iter()
         .map(|document| {

@@ -64,15 +64,15 @@ pub enum Arrival {
 /// use inquiry_lifecycle_mirror::{read, Arrival, Delivery, Refusal, Verifier};
 /// use inquiry_lifecycle_wire::{sign, SignatureError, WebhookSecret};
 ///
-/// let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_example")]);
+/// let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_example_0123456789").unwrap()]);
 /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
 /// let body = br#"{"data":{"type":"event","id":"evt_000000000000000000000001","attributes":{"name":"inquiry.transitioned","created-at":"2026-01-01T00:00:00.000Z"}}}"#;
-/// let header = sign(&[WebhookSecret::new("wbhsec_example")], now.timestamp(), body);
+/// let header = sign(&[WebhookSecret::new("wbhsec_example_0123456789").unwrap()], now.timestamp(), body);
 ///
 /// let arrival = read(&Delivery { body, signature: Some(&header) }, &verifier, now).unwrap();
 /// assert!(matches!(arrival, Arrival::Unknown { .. }));
 ///
-/// let forged = sign(&[WebhookSecret::new("wbhsec_guess")], now.timestamp(), body);
+/// let forged = sign(&[WebhookSecret::new("wbhsec_guess_0123456789").unwrap()], now.timestamp(), body);
 /// let refused = read(&Delivery { body, signature: Some(&forged) }, &verifier, now).unwrap_err();
 /// assert_eq!(refused, Refusal::Signature(SignatureError::NoMatch));
 /// ```

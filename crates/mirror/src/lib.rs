@@ -38,10 +38,10 @@
 //! let before = inquiry.clone();
 //! let completed = inquiry.complete(t0 + TimeDelta::minutes(9))?;
 //! documents.extend(EventDocument::for_change(Some(&before), &inquiry, &completed)?);
-//! let secrets = [WebhookSecret::new("wbhsec_example")];
+//! let secrets = [WebhookSecret::new("wbhsec_example_0123456789").unwrap()];
 //!
 //! // The integrator: deliveries arrive newest first, one of them twice.
-//! let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_example")]);
+//! let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_example_0123456789").unwrap()]);
 //! let mut mirror = Mirror::new(inquiry.id());
 //! let mut answers = Vec::new();
 //! for document in documents.iter().rev().chain(documents.last()) {

@@ -134,10 +134,10 @@ impl MirrorStore for MemoryMirrorStore {
 /// let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
 /// let (inquiry, created) = Inquiry::create(&Policy::default(), t0, &mut SeededRandom::new(1))?;
 /// let body = EventDocument::for_change(None, &inquiry, &created)?[0].to_json(Inflection::Kebab);
-/// let header = sign(&[WebhookSecret::new("wbhsec_example")], t0.timestamp(), body.as_bytes());
+/// let header = sign(&[WebhookSecret::new("wbhsec_example_0123456789").unwrap()], t0.timestamp(), body.as_bytes());
 ///
 /// let store = MemoryMirrorStore::new();
-/// let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_example")]);
+/// let verifier = Verifier::new(vec![WebhookSecret::new("wbhsec_example_0123456789").unwrap()]);
 /// let delivery = Delivery { body: body.as_bytes(), signature: Some(&header) };
 /// assert_eq!(receive(&store, &delivery, &verifier, t0, 3).await?, Answer::Applied);
 /// assert_eq!(receive(&store, &delivery, &verifier, t0, 3).await?, Answer::Duplicate);

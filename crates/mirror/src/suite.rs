@@ -47,7 +47,7 @@ fn t0() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-const SECRET: &str = "wbhsec_suite";
+const SECRET: &str = "wbhsec_suite_0123456789";
 
 /// The event documents of one inquiry's history: created, started, resumed a few times,
 /// completed, approved, redacted (with their session events), in sequence order.
@@ -240,12 +240,15 @@ pub async fn concurrent_receivers<S: MirrorStore + 'static>(
             .map(|document| document.to_json(Inflection::Kebab))
             .collect(),
     );
+    let secret = WebhookSecret::new(SECRET)
+        .map_err(|error| SuiteFailure(format!("the suite's secret: {error}")))?;
     let mut tasks = Vec::new();
     for receiver in 0..receivers {
         let (store, bodies) = (Arc::clone(&store), Arc::clone(&bodies));
+        let secret = secret.clone();
         tasks.push(tokio::spawn(async move {
-            let verifier = Verifier::new(vec![WebhookSecret::new(SECRET)]);
-            let secrets = [WebhookSecret::new(SECRET)];
+            let verifier = Verifier::new(vec![secret.clone()]);
+            let secrets = [secret];
             let mut answers = Vec::new();
             // Each receiver takes every delivery twice: forward from its own starting
             // point round to it, then backward from the newest.

@@ -163,13 +163,13 @@ fn m3_ties_break_on_rank_then_on_event_id() {
 fn a_verifier_checks_freshness_within_its_tolerance() {
     let (_, creation) = created();
     let body = creation.to_json(Inflection::Kebab);
-    let secrets = [WebhookSecret::new("wbhsec_t")];
+    let secrets = [WebhookSecret::new("wbhsec_t_0123456789").unwrap()];
     let header = sign(&secrets, at(0).timestamp(), body.as_bytes());
     let delivery = Delivery {
         body: body.as_bytes(),
         signature: Some(&header),
     };
-    let strict = Verifier::new(vec![WebhookSecret::new("wbhsec_t")]);
+    let strict = Verifier::new(vec![WebhookSecret::new("wbhsec_t_0123456789").unwrap()]);
     let refused = read(&delivery, &strict, at(10)).unwrap_err();
     assert!(
         matches!(refused, Refusal::Signature(SignatureError::Stale { .. })),

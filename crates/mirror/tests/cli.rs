@@ -54,7 +54,7 @@ fn histories() -> Vec<Vec<EventDocument>> {
 fn delivery(document: &EventDocument, secret: &str, received: DateTime<Utc>) -> Value {
     let body = document.to_json(Inflection::Kebab);
     let header = sign(
-        &[WebhookSecret::new(secret)],
+        &[WebhookSecret::new(secret).unwrap()],
         received.timestamp(),
         body.as_bytes(),
     );
@@ -214,7 +214,7 @@ fn refused_deliveries_are_named_and_change_nothing() {
     let good = delivery(&documents[0], SECRET, documents[0].created_at);
     let forged = delivery(
         documents.last().unwrap(),
-        "wbhsec_guess",
+        "wbhsec_guess_0123456789",
         documents[0].created_at,
     );
     let mut stale = delivery(&documents[1], SECRET, documents[1].created_at);
@@ -305,13 +305,21 @@ fn files_are_one_stream_and_a_forged_status_is_flagged() {
     forged.created_at = at(600);
     let first = temp(
         "day1.json",
-        &json!([delivery(approved, "wbhsec_old", approved.created_at)]).to_string(),
+        &json!([delivery(
+            approved,
+            "wbhsec_old_0123456789",
+            approved.created_at
+        )])
+        .to_string(),
     );
     let second = temp(
         "day2.json",
         &json!([delivery(&forged, SECRET, forged.created_at)]).to_string(),
     );
-    let secrets = temp("secrets.txt", &format!("wbhsec_old\n\n{SECRET}\n"));
+    let secrets = temp(
+        "secrets.txt",
+        &format!("wbhsec_old_0123456789\n\n{SECRET}\n"),
+    );
     let output = mirror(&[
         "--secret-file",
         secrets.to_str().unwrap(),

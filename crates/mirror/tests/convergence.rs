@@ -102,9 +102,9 @@ fn converges(
     }
     arrivals.sort_by_key(|arrival| arrival.0);
 
-    let secrets = [WebhookSecret::new(SECRET)];
-    let forger = [WebhookSecret::new("wbhsec_someone_else")];
-    let verifier = Verifier::new(vec![WebhookSecret::new(SECRET)]);
+    let secrets = [WebhookSecret::new(SECRET).unwrap()];
+    let forger = [WebhookSecret::new("wbhsec_someone_else").unwrap()];
+    let verifier = Verifier::new(vec![WebhookSecret::new(SECRET).unwrap()]);
     let now = timeline.start + TimeDelta::days(30);
     let bodies: Vec<String> = documents
         .iter()

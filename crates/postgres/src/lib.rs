@@ -365,14 +365,21 @@ impl PostgresStore {
     }
 
     /// The store's answer to a failed statement. After a timeout the connection is closed
-    /// instead of going back to the pool: its statement may still be running.
+    /// instead of going back to the pool: its statement may still be running. A connection
+    /// the server ended is dropped too, so that the next call gets a new one even before
+    /// the client has noticed the socket closed.
     fn settle<T>(&self, client: Object, outcome: Result<T, Failure>) -> Result<T, StoreError> {
         let failure = match outcome {
             Ok(value) => return Ok(value),
             Err(failure) => failure,
         };
         match failure {
-            Failure::Query(error) => Err(query_error(error)),
+            Failure::Query(error) => {
+                if server_went_away(&error) {
+                    drop(Object::take(client));
+                }
+                Err(query_error(error))
+            }
             Failure::Timeout => {
                 drop(Object::take(client));
                 Err(StoreError::Unavailable(Box::new(PgError::Timeout(

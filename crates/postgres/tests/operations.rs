@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
-use inquiry_lifecycle_postgres::Options;
+use inquiry_lifecycle_postgres::{Options, PostgresStore};
 use inquiry_lifecycle_store::{act, suite, ActError, InquiryStore, Outbox, Outgoing, StoreError};
 
 mod common;
@@ -393,4 +393,64 @@ async fn a_database_of_the_previous_schema_upgrades_in_place() {
         store.claim_key(&fresh, [6; 32], t0()).await.unwrap(),
         KeyClaim::Replay(KeptAnswer { status: 200, .. })
     ));
+}
+
+/// A connection the server ends in the middle of a call (an administrator's
+/// `pg_terminate_backend`, SQLSTATE 57P01, as in a shutdown or a failover) is
+/// `Unavailable`, worth a retry, not a backend failure; the store then works on a new
+/// connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set INQUIRY_PG_URL and run with --ignored (see .ci/postgres.sh)"]
+async fn a_connection_ended_by_the_server_mid_call_is_unavailable() {
+    let store = fresh("terminated").await;
+    let ids = seeded(&store, 1, 5).await;
+    let name = own("terminated_app");
+    let watched = PostgresStore::connect_with(
+        &format!(
+            "{} application_name={name} options='-c search_path={}'",
+            common::url(),
+            own("terminated")
+        ),
+        Options::default(),
+    )
+    .await
+    .unwrap();
+    let mut blocker = common::raw("terminated").await;
+    let lock = blocker.transaction().await.unwrap();
+    lock.batch_execute("LOCK TABLE inquiries IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let id = ids[0];
+    let watched = std::sync::Arc::new(watched);
+    let call = tokio::spawn({
+        let watched = std::sync::Arc::clone(&watched);
+        async move { watched.load(id).await }
+    });
+    // Wait until the call waits on the lock, then end its connection from the server.
+    let admin = common::raw("terminated").await;
+    let mut ended = false;
+    for _ in 0..100 {
+        let rows = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND wait_event_type = 'Lock'",
+                &[&name],
+            )
+            .await
+            .unwrap();
+        if !rows.is_empty() {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(ended, "the call never waited on the lock");
+    let error = call.await.unwrap().unwrap_err();
+    assert!(matches!(error, StoreError::Unavailable(_)), "{error:?}");
+    lock.rollback().await.unwrap();
+    drop(blocker);
+    assert!(
+        watched.load(id).await.unwrap().is_some(),
+        "a new connection serves"
+    );
 }

@@ -323,7 +323,7 @@ async fn main() {
         "--api-key".into(),
         KEY.into(),
         "--webhook-secret".into(),
-        "wbhsec_load".into(),
+        "wbhsec_load_0123456789".into(),
         "--webhook-backoff-ms".into(),
         "200".into(),
     ];

@@ -133,9 +133,9 @@ pub enum StartError {
     /// An `--api-key` is empty.
     #[error("an API key must not be empty (--api-key)")]
     EmptyApiKey,
-    /// A `--webhook-secret` is empty.
-    #[error("a webhook secret must not be empty (--webhook-secret)")]
-    EmptyWebhookSecret,
+    /// A `--webhook-secret` is empty or too short to sign with.
+    #[error("--webhook-secret: {0}")]
+    WebhookSecret(#[from] inquiry_lifecycle_wire::SecretError),
     /// Webhook URLs were given without a secret to sign with.
     #[error("webhook URLs need --webhook-secret, to sign every delivery (H1)")]
     WebhooksNeedASecret,

@@ -68,21 +68,15 @@ impl App {
         if config.api_keys.iter().any(|key| key.is_empty()) {
             return Err(StartError::EmptyApiKey);
         }
-        if config
+        let secrets = config
             .webhook_secrets
             .iter()
-            .any(|secret| secret.is_empty())
-        {
-            return Err(StartError::EmptyWebhookSecret);
-        }
+            .map(|secret| inquiry_lifecycle_wire::WebhookSecret::new(secret))
+            .collect::<Result<Vec<_>, _>>()?;
         let random = SecureRandom::from_os()?;
         let webhooks = Webhooks::new(
             config.webhook_urls.clone(),
-            config
-                .webhook_secrets
-                .iter()
-                .map(|secret| inquiry_lifecycle_wire::WebhookSecret::new(secret))
-                .collect(),
+            secrets,
             config.webhook_max_attempts,
             Duration::from_millis(config.webhook_backoff_ms),
         )?;

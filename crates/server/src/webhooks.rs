@@ -5,6 +5,7 @@
 //! jitter, parking an event after its last failed attempt.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -68,8 +69,10 @@ impl Render for WireRender {
     }
 }
 
-/// A webhook URL and the inflection its bodies are written in (W5).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A webhook URL and the inflection its bodies are written in (W5). Its `Debug` and its
+/// logs show the URL without a query, a fragment or user information ([`Endpoint::shown`]):
+/// a receiver's token placed there is never logged.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
     /// Where events are posted.
     pub url: String,
@@ -77,7 +80,31 @@ pub struct Endpoint {
     pub inflection: Inflection,
 }
 
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &self.shown())
+            .field("inflection", &self.inflection)
+            .finish()
+    }
+}
+
 impl Endpoint {
+    /// The URL as logs show it: scheme, host, port and path, without user information,
+    /// query or fragment (`https://user:pw@h/hook?token=…` shows as `https://h/hook?…`).
+    pub fn shown(&self) -> String {
+        let (scheme, rest) = self.url.split_once("://").unwrap_or(("", &self.url));
+        let end = rest.find(['?', '#']).unwrap_or(rest.len());
+        let (before, after) = rest.split_at(end);
+        let authority_end = before.find('/').unwrap_or(before.len());
+        let (authority, path) = before.split_at(authority_end);
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        let hidden = if after.is_empty() { "" } else { "?…" };
+        format!("{scheme}://{host}{path}{hidden}")
+    }
+
     /// The name the outbox records for this endpoint once it has taken an event
     /// ([`Outgoing::delivered_to`]): its inflection and URL, as the flag gives them.
     pub fn key(&self) -> String {
@@ -250,7 +277,7 @@ impl Webhooks {
         #[cfg(feature = "hostile-delivery")]
         if let Some(plan) = plan {
             if plan.drop {
-                tracing::debug!(event = %outgoing.event.id(), url = %endpoint.url, "hostile delivery: first attempt dropped");
+                tracing::debug!(event = %outgoing.event.id(), url = %endpoint.shown(), "hostile delivery: first attempt dropped");
                 return false;
             }
             tokio::time::sleep(plan.delay).await;
@@ -289,14 +316,14 @@ impl Webhooks {
             }
             Ok(response) => {
                 tracing::info!(
-                    event = %outgoing.event.id(), url = %endpoint.url, status = response.status().as_u16(),
+                    event = %outgoing.event.id(), url = %endpoint.shown(), status = response.status().as_u16(),
                     attempt = made, "webhook refused"
                 );
                 false
             }
             Err(error) => {
                 tracing::info!(
-                    event = %outgoing.event.id(), url = %endpoint.url, %error,
+                    event = %outgoing.event.id(), url = %endpoint.shown(), error = %error.without_url(),
                     attempt = made, "webhook not delivered"
                 );
                 false
@@ -491,11 +518,39 @@ mod tests {
         }
     }
 
+    /// Issue 25, item 6: a URL is logged and debugged without user information, query or
+    /// fragment, where a receiver may have put a token.
+    #[test]
+    fn an_endpoint_shows_its_url_without_query_or_credentials() {
+        let shown = |url: &str| url.parse::<Endpoint>().unwrap().shown();
+        assert_eq!(shown("http://127.0.0.1:9/hook"), "http://127.0.0.1:9/hook");
+        assert_eq!(
+            shown("https://h.test/hook?token=s3cret"),
+            "https://h.test/hook?…"
+        );
+        assert_eq!(shown("https://h.test/hook#s3cret"), "https://h.test/hook?…");
+        assert_eq!(
+            shown("https://user:s3cret@h.test:8443/a/b"),
+            "https://h.test:8443/a/b"
+        );
+        assert_eq!(
+            shown("camel=https://h.test?token=s3cret"),
+            "https://h.test?…"
+        );
+        let endpoint: Endpoint = "https://user:pw@h.test/hook?token=s3cret".parse().unwrap();
+        let debugged = format!("{endpoint:?}");
+        assert!(
+            !debugged.contains("s3cret") && !debugged.contains("pw"),
+            "{debugged}"
+        );
+        assert!(debugged.contains("https://h.test/hook?…"), "{debugged}");
+    }
+
     /// The delivery settings debug without their secrets.
     #[test]
     fn webhooks_debug_without_their_secrets() {
         let endpoint = "http://127.0.0.1:9/hook".parse().unwrap();
-        let secret = WebhookSecret::new("wbhsec_do_not_show");
+        let secret = WebhookSecret::new("wbhsec_do_not_show").unwrap();
         let webhooks =
             Webhooks::new(vec![endpoint], vec![secret], 3, Duration::from_secs(1)).unwrap();
         let shown = format!("{webhooks:?}");

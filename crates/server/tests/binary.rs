@@ -17,7 +17,7 @@ fn server() -> Command {
 /// Each refusal at start: exit 1, one line on stderr naming what is wrong.
 #[test]
 fn bad_flags_are_refused_with_a_message_and_exit_1() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--api-key", ""], "an API key must not be empty"),
         (
             &["--api-key", "k", "--webhook-url", "http://127.0.0.1:9/hook"],
@@ -30,11 +30,23 @@ fn bad_flags_are_refused_with_a_message_and_exit_1() {
                 "--webhook-url",
                 "http://127.0.0.1:9/hook",
                 "--webhook-secret",
-                "s",
+                "wbhsec_0123456789",
                 "--webhook-max-attempts",
                 "0",
             ],
             "at least 1",
+        ),
+        (
+            // Issue 25, item 6: an empty or short secret signs with (almost) no secret.
+            &[
+                "--api-key",
+                "k",
+                "--webhook-url",
+                "http://127.0.0.1:9/hook",
+                "--webhook-secret",
+                "short",
+            ],
+            "--webhook-secret: a webhook secret of 5 bytes is too short",
         ),
         (
             // Nobody listens there: the schema cannot be migrated.

@@ -98,7 +98,7 @@ impl<S: MirrorStore + 'static> Receiver<S> {
     async fn start(mirrors: S) -> (Receiver<S>, String) {
         let receiver = Receiver {
             mirrors: Arc::new(mirrors),
-            verifier: Arc::new(Verifier::new(vec![WebhookSecret::new(SECRET)])),
+            verifier: Arc::new(Verifier::new(vec![WebhookSecret::new(SECRET).unwrap()])),
             answers: Arc::default(),
         };
         let app = Router::new()

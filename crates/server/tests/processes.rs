@@ -53,7 +53,12 @@ async fn start(database: &str, hooks: Option<&str>) -> (Process, String) {
         &listen,
     ]);
     if let Some(hooks) = hooks {
-        command.args(["--webhook-url", hooks, "--webhook-secret", "wbhsec_two"]);
+        command.args([
+            "--webhook-url",
+            hooks,
+            "--webhook-secret",
+            "wbhsec_two_0123456789",
+        ]);
     }
     let child = command
         .stdout(Stdio::null())

@@ -24,7 +24,7 @@ use inquiry_lifecycle_wire::{
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-const SECRET: &str = "wbhsec_test";
+const SECRET: &str = "wbhsec_test_0123456789";
 
 /// One request a receiver got.
 #[derive(Debug, Clone)]
@@ -168,7 +168,7 @@ async fn h2_every_event_is_delivered_signed_with_its_payload_in_each_inflection(
         ["created", "pending", "new", "completed", "expired"]
     );
 
-    let secrets = [WebhookSecret::new(SECRET)];
+    let secrets = [WebhookSecret::new(SECRET).unwrap()];
     for received in &delivered {
         // H1: signed with the endpoint's secret, verifiable now.
         let signature = received
@@ -183,7 +183,7 @@ async fn h2_every_event_is_delivered_signed_with_its_payload_in_each_inflection(
             DEFAULT_TOLERANCE,
         )
         .unwrap();
-        let wrong = [WebhookSecret::new("wbhsec_other")];
+        let wrong = [WebhookSecret::new("wbhsec_other_0123456789").unwrap()];
         assert!(verify(
             signature,
             received.body.as_bytes(),
@@ -372,7 +372,8 @@ async fn webhook_flags_are_checked_at_start() {
         "",
     ])
     .unwrap();
-    assert!(empty.unwrap_err().to_string().contains("must not be empty"));
+    let empty = empty.unwrap_err().to_string();
+    assert!(empty.contains("too short"), "{empty}");
     let bad_url = start(&["--webhook-url", "ftp://example/hook"]).unwrap_err();
     assert!(bad_url.to_string().contains("http://"), "{bad_url}");
     let bad_inflection = start(&["--webhook-url", "pascal=http://127.0.0.1:9/"]).unwrap_err();
@@ -384,7 +385,7 @@ async fn webhook_flags_are_checked_at_start() {
         "--webhook-url",
         "http://127.0.0.1:9/hook",
         "--webhook-secret",
-        "s",
+        SECRET,
         "--webhook-max-attempts",
         "0",
     ])
@@ -394,7 +395,7 @@ async fn webhook_flags_are_checked_at_start() {
         "--webhook-url",
         "snake=http://127.0.0.1:9/hook",
         "--webhook-secret",
-        "s"
+        SECRET
     ])
     .unwrap()
     .is_ok());
@@ -416,24 +417,91 @@ async fn h2_an_event_saved_without_its_document_is_sent_with_the_inquiry_as_it_s
     ])
     .await;
     // Saved by a process that renders nothing (a worker of its own, say).
-    let (inquiry, events) =
-        Inquiry::create(&Policy::default(), real_now(), &mut SeededRandom::new(9)).unwrap();
+    let mut random = SeededRandom::new(9);
+    let (mut inquiry, created) =
+        Inquiry::create(&Policy::default(), real_now(), &mut random).unwrap();
+    let opened = inquiry.start(real_now(), &mut random).unwrap();
+    let mut events = created.into_vec();
+    events.extend(opened.events.iter().cloned());
     let plain: Vec<Outgoing> = events
         .iter()
         .map(|e| Outgoing::new(e.clone(), None))
         .collect();
     app.store().insert(&inquiry, &plain, None).await.unwrap();
     tokio::spawn(deliverer(app));
-    let delivered = read(&receiver.wait_for("hook", 1).await[0]);
+    // Events go out concurrently: each is found by its name.
+    let named = |received: &[Received], name: &str| {
+        received
+            .iter()
+            .map(read)
+            .find(|document| document.name.as_str() == name)
+            .unwrap_or_else(|| panic!("{name} was delivered"))
+    };
+    // A session's event is sent with that session as it stands.
+    let all = receiver.wait_for("hook", events.len()).await;
+    let session_event = named(&all, "inquiry-session.created");
+    let Resource::Session(session) = &session_event.payload else {
+        panic!("a session payload: {session_event:?}")
+    };
+    assert_eq!(session.id, opened.session_id);
+    let delivered = named(&all, "inquiry.created");
     assert_eq!(delivered.id, events[0].id());
     assert_eq!(delivered.name.as_str(), "inquiry.created");
     let Resource::Inquiry(payload) = &delivered.payload else {
         panic!("an inquiry payload")
     };
     assert_eq!(payload.id, inquiry.id());
-    assert_eq!(payload.status.as_str(), "created");
-    let camel = read(&receiver.wait_for("camel", 1).await[0]);
+    assert_eq!(
+        payload.status.as_str(),
+        "pending",
+        "the inquiry as it stands"
+    );
+    let camel = named(
+        &receiver.wait_for("camel", events.len()).await,
+        "inquiry.created",
+    );
     assert_eq!(camel, delivered);
+}
+
+/// W5: an endpoint that wants camel case gets camel keys even when it is the only one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn w5_a_lone_camel_endpoint_gets_camel_keys() {
+    let (receiver, hooks) = Receiver::start().await;
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("camel={hooks}/camel"),
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    tokio::spawn(deliverer(app));
+    create(&base).await;
+    let body = &receiver.wait_for("camel", 1).await[0].body;
+    assert!(body.contains("\"createdAt\""), "{body}");
+    assert!(!body.contains("\"created-at\""), "{body}");
+}
+
+/// H2: a failed attempt is retried after its backoff, not at once: right after it the
+/// outbox has nothing due.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h2_a_failed_attempt_waits_for_its_backoff() {
+    let (receiver, hooks) = Receiver::start().await;
+    receiver.answer("hook", 500);
+    let (base, app) = service_with(&[
+        "--webhook-url",
+        &format!("{hooks}/hook"),
+        "--webhook-secret",
+        SECRET,
+    ])
+    .await;
+    create(&base).await;
+    assert_eq!(deliver_once(&app).await, 1, "the event is attempted");
+    assert_eq!(receiver.at("hook").len(), 1);
+    assert_eq!(
+        deliver_once(&app).await,
+        0,
+        "its retry is a minute away, not due now"
+    );
 }
 
 /// The audit parked 1,100 events: the list showed 1,000 with no hint of more, redriving one

@@ -25,7 +25,7 @@
 //! // signed with the endpoint's secret (H1).
 //! let documents = EventDocument::for_change(None, &inquiry, &created)?;
 //! let body = documents[0].to_json(Inflection::Kebab);
-//! let secrets = [WebhookSecret::new("wbhsec_example")];
+//! let secrets = [WebhookSecret::new("wbhsec_example_0123456789").unwrap()];
 //! let header = sign(&secrets, t0.timestamp(), body.as_bytes());
 //!
 //! // The receiver verifies before it reads.
@@ -81,7 +81,8 @@ pub use inflection::Inflection;
 pub use read::MAX_DOCUMENT_BYTES;
 pub use resource::{InquiryResource, SessionResource};
 pub use signature::{
-    sign, verify, SignatureError, WebhookSecret, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
+    sign, verify, SecretError, SignatureError, WebhookSecret, DEFAULT_TOLERANCE, MIN_SECRET_BYTES,
+    SIGNATURE_HEADER,
 };
 
 /// The README's examples, compiled and run as doctests.

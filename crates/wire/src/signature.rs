@@ -19,22 +19,45 @@ pub const DEFAULT_TOLERANCE: TimeDelta = TimeDelta::minutes(5);
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// The shortest webhook secret accepted, in bytes: 16, as many as 128 random bits take in
+/// any text form (the vendor's `wbhsec_…` secrets are longer). A shorter key can be
+/// guessed, and an empty one signs every body with no secret at all.
+pub const MIN_SECRET_BYTES: usize = 16;
+
 /// An endpoint's webhook secret. `Debug` never shows it, and it is wiped from memory when
 /// dropped.
 ///
 /// ```
-/// use inquiry_lifecycle_wire::WebhookSecret;
-/// let secret = WebhookSecret::new("wbhsec_test");
+/// use inquiry_lifecycle_wire::{SecretError, WebhookSecret};
+/// let secret = WebhookSecret::new("wbhsec_test_0123456789").unwrap();
 /// assert_eq!(format!("{secret:?}"), "WebhookSecret(<redacted>)");
+/// assert_eq!(WebhookSecret::new("").unwrap_err(), SecretError::TooShort { bytes: 0 });
 /// ```
 #[derive(Clone)]
 pub struct WebhookSecret(Zeroizing<Vec<u8>>);
 
+/// Why a webhook secret was refused. It never carries the secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// Shorter than [`MIN_SECRET_BYTES`] (or empty).
+    #[error("a webhook secret of {bytes} bytes is too short to sign with; use at least {MIN_SECRET_BYTES} bytes, as the vendor's own secrets are")]
+    TooShort {
+        /// Its length.
+        bytes: usize,
+    },
+}
+
 impl WebhookSecret {
     /// A secret from its text (the vendor's look like `wbhsec_…`); the HMAC key is its
-    /// UTF-8 bytes.
-    pub fn new(secret: &str) -> WebhookSecret {
-        WebhookSecret(Zeroizing::new(secret.as_bytes().to_vec()))
+    /// UTF-8 bytes. Shorter than [`MIN_SECRET_BYTES`] is refused.
+    pub fn new(secret: &str) -> Result<WebhookSecret, SecretError> {
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(SecretError::TooShort {
+                bytes: secret.len(),
+            });
+        }
+        Ok(WebhookSecret(Zeroizing::new(secret.as_bytes().to_vec())))
     }
 
     fn mac(&self, timestamp: &str, body: &[u8]) -> HmacSha256 {
@@ -61,9 +84,10 @@ impl fmt::Debug for WebhookSecret {
 ///
 /// ```
 /// use inquiry_lifecycle_wire::{sign, WebhookSecret};
-/// let header = sign(&[WebhookSecret::new("wbhsec_test")], 1_767_225_600, b"{}");
+/// let header = sign(&[WebhookSecret::new("wbhsec_test_0123456789")?], 1_767_225_600, b"{}");
 /// assert!(header.starts_with("t=1767225600,v1="));
 /// assert_eq!(header.len(), "t=1767225600,v1=".len() + 64);
+/// # Ok::<(), inquiry_lifecycle_wire::SecretError>(())
 /// ```
 pub fn sign(secrets: &[WebhookSecret], timestamp: i64, body: &[u8]) -> String {
     let t = timestamp.to_string();
@@ -112,7 +136,7 @@ pub enum SignatureError {
 /// use chrono::{TimeDelta, TimeZone, Utc};
 /// use inquiry_lifecycle_wire::{sign, verify, SignatureError, WebhookSecret, DEFAULT_TOLERANCE};
 ///
-/// let secrets = [WebhookSecret::new("wbhsec_test")];
+/// let secrets = [WebhookSecret::new("wbhsec_test_0123456789")?];
 /// let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
 /// let header = sign(&secrets, now.timestamp(), b"{}");
 /// assert_eq!(verify(Some(&header), b"{}", &secrets, now, DEFAULT_TOLERANCE), Ok(()));
@@ -120,6 +144,7 @@ pub enum SignatureError {
 /// let later = now + TimeDelta::minutes(6);
 /// assert!(matches!(verify(Some(&header), b"{}", &secrets, later, DEFAULT_TOLERANCE), Err(SignatureError::Stale { .. })));
 /// assert_eq!(verify(None, b"{}", &secrets, now, DEFAULT_TOLERANCE), Err(SignatureError::Missing));
+/// # Ok::<(), inquiry_lifecycle_wire::SecretError>(())
 /// ```
 pub fn verify(
     header: Option<&str>,
@@ -152,10 +177,10 @@ pub fn verify(
         .filter(|pair| fresh(pair.timestamp))
         .any(|pair| {
             secrets.iter().any(|secret| {
-                secret
-                    .mac(pair.timestamp_text, body)
-                    .verify_slice(&pair.signature)
-                    .is_ok()
+                let mac = secret.mac(pair.timestamp_text, body);
+                pair.signatures
+                    .iter()
+                    .any(|signature| mac.clone().verify_slice(signature).is_ok())
             })
         });
     if matched {
@@ -165,47 +190,57 @@ pub fn verify(
     }
 }
 
-/// One `t=…,v1=…` pair.
+/// One `t=…,v1=…` pair, with every `v1` it holds.
 struct Pair<'a> {
     timestamp_text: &'a str,
     timestamp: i64,
-    signature: [u8; 32],
+    signatures: Vec<[u8; 32]>,
 }
 
-/// At most this many pairs are read from one header (rotation needs two).
+/// At most this many pairs are read from one header, and this many `v1` in all (rotation
+/// needs two).
 const MAX_PAIRS: usize = 8;
 
 fn parse(header: &str) -> Result<Vec<Pair<'_>>, SignatureError> {
     let mut pairs = Vec::new();
+    let mut signatures_read = 0;
     for group in header.split_ascii_whitespace() {
         if pairs.len() == MAX_PAIRS {
             return Err(SignatureError::Malformed("more than 8 pairs"));
         }
-        let (mut timestamp, mut signature) = (None, None);
+        let (mut timestamp, mut signatures) = (None, Vec::new());
         for part in group.split(',') {
             match part.split_once('=') {
                 Some(("t", t)) => timestamp = Some(t),
-                Some(("v1", v1)) => signature = Some(v1),
+                Some(("v1", v1)) => {
+                    signatures_read += 1;
+                    if signatures_read > MAX_PAIRS {
+                        return Err(SignatureError::Malformed("more than 8 signatures"));
+                    }
+                    let mut decoded = [0u8; 32];
+                    hex::decode_to_slice(v1, &mut decoded)
+                        .map_err(|_| SignatureError::Malformed("v1= is not 64 hex digits"))?;
+                    signatures.push(decoded);
+                }
                 // Other schemes (a future v2) are not ours to judge.
                 Some(_) => {}
                 None => return Err(SignatureError::Malformed("a part without `=`")),
             }
         }
         let timestamp_text = timestamp.ok_or(SignatureError::Malformed("a pair without t="))?;
-        let signature = signature.ok_or(SignatureError::Malformed("a pair without v1="))?;
+        if signatures.is_empty() {
+            return Err(SignatureError::Malformed("a pair without v1="));
+        }
         if timestamp_text.is_empty() || !timestamp_text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(SignatureError::Malformed("t= is not a number of seconds"));
         }
         let timestamp = timestamp_text
             .parse::<i64>()
             .map_err(|_| SignatureError::Malformed("t= is out of range"))?;
-        let mut decoded = [0u8; 32];
-        hex::decode_to_slice(signature, &mut decoded)
-            .map_err(|_| SignatureError::Malformed("v1= is not 64 hex digits"))?;
         pairs.push(Pair {
             timestamp_text,
             timestamp,
-            signature: decoded,
+            signatures,
         });
     }
     if pairs.is_empty() {

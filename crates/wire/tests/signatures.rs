@@ -2,7 +2,9 @@
 //! (`tests/vectors/make.sh`, which records the commands) and against the vendor's format.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use inquiry_lifecycle_wire::{sign, verify, SignatureError, WebhookSecret, DEFAULT_TOLERANCE};
+use inquiry_lifecycle_wire::{
+    sign, verify, SecretError, SignatureError, WebhookSecret, DEFAULT_TOLERANCE, MIN_SECRET_BYTES,
+};
 
 struct Vector {
     secret: String,
@@ -40,7 +42,7 @@ fn at(t: i64) -> DateTime<Utc> {
 fn h1_signatures_equal_openssl_hmac_sha256_of_t_dot_body() {
     for vector in vectors() {
         let header = sign(
-            &[WebhookSecret::new(&vector.secret)],
+            &[WebhookSecret::new(&vector.secret).unwrap()],
             vector.t,
             &vector.body,
         );
@@ -49,7 +51,7 @@ fn h1_signatures_equal_openssl_hmac_sha256_of_t_dot_body() {
             verify(
                 Some(&header),
                 &vector.body,
-                &[WebhookSecret::new(&vector.secret)],
+                &[WebhookSecret::new(&vector.secret).unwrap()],
                 at(vector.t),
                 DEFAULT_TOLERANCE
             ),
@@ -72,7 +74,7 @@ fn h1_a_header_in_the_vendors_form_verifies() {
         rotated.t, rotated.v1, test.t, test.v1
     );
     for secret in [&test.secret, &rotated.secret] {
-        let secrets = [WebhookSecret::new(secret)];
+        let secrets = [WebhookSecret::new(secret).unwrap()];
         assert_eq!(
             verify(
                 Some(&header),
@@ -86,8 +88,8 @@ fn h1_a_header_in_the_vendors_form_verifies() {
     }
     // Signing with both secrets writes both pairs, each verifiable alone.
     let both = [
-        WebhookSecret::new(&test.secret),
-        WebhookSecret::new(&rotated.secret),
+        WebhookSecret::new(&test.secret).unwrap(),
+        WebhookSecret::new(&rotated.secret).unwrap(),
     ];
     let signed = sign(&both, test.t, &test.body);
     let pairs: Vec<&str> = signed.split(' ').collect();
@@ -95,8 +97,8 @@ fn h1_a_header_in_the_vendors_form_verifies() {
     assert_eq!(pairs[0], format!("t={},v1={}", test.t, test.v1));
     // The receiver may hold old and new secrets too: one match is enough.
     let receiver = [
-        WebhookSecret::new("wbhsec_other"),
-        WebhookSecret::new(&test.secret),
+        WebhookSecret::new("wbhsec_other_0123456789").unwrap(),
+        WebhookSecret::new(&test.secret).unwrap(),
     ];
     assert_eq!(
         verify(
@@ -113,7 +115,7 @@ fn h1_a_header_in_the_vendors_form_verifies() {
 #[test]
 fn h1_refusals_say_why_without_echoing_the_secret_or_the_signature() {
     let vector = &vectors()[1];
-    let secrets = [WebhookSecret::new(&vector.secret)];
+    let secrets = [WebhookSecret::new(&vector.secret).unwrap()];
     let now = at(vector.t);
     let good = format!("t={},v1={}", vector.t, vector.v1);
     let check = |header: Option<&str>, body: &[u8], now| {
@@ -128,9 +130,11 @@ fn h1_refusals_say_why_without_echoing_the_secret_or_the_signature() {
         check(Some(&good), &changed, now),
         Err(SignatureError::NoMatch)
     );
-    let flipped = good.replace(
-        &vector.v1[..1],
+    let flipped = format!(
+        "t={},v1={}{}",
+        vector.t,
         if &vector.v1[..1] == "0" { "1" } else { "0" },
+        &vector.v1[1..]
     );
     assert_eq!(
         check(Some(&flipped), &vector.body, now),
@@ -140,7 +144,7 @@ fn h1_refusals_say_why_without_echoing_the_secret_or_the_signature() {
         verify(
             Some(&good),
             &vector.body,
-            &[WebhookSecret::new("wbhsec_wrong")],
+            &[WebhookSecret::new("wbhsec_wrong_0123456789").unwrap()],
             now,
             DEFAULT_TOLERANCE
         ),
@@ -211,4 +215,74 @@ fn h1_refusals_say_why_without_echoing_the_secret_or_the_signature() {
         assert!(message.contains("Persona-Signature"), "{message}");
     }
     assert_eq!(format!("{:?}", secrets[0]), "WebhookSecret(<redacted>)");
+}
+
+/// Issue 25, item 6: every `v1` of a `t=…,v1=…,v1=…` pair is checked (only the last was,
+/// so a header with the right signature first was refused), up to 8 in all.
+#[test]
+fn h1_every_v1_of_a_pair_is_checked() {
+    let vector = &vectors()[1];
+    let secrets = [WebhookSecret::new(&vector.secret).unwrap()];
+    let now = at(vector.t);
+    let wrong = "0".repeat(64);
+    for header in [
+        format!("t={},v1={},v1={wrong}", vector.t, vector.v1),
+        format!("t={},v1={wrong},v1={}", vector.t, vector.v1),
+        format!("t={},v1={wrong},v1={wrong},v1={}", vector.t, vector.v1),
+    ] {
+        assert_eq!(
+            verify(
+                Some(&header),
+                &vector.body,
+                &secrets,
+                now,
+                DEFAULT_TOLERANCE
+            ),
+            Ok(()),
+            "{header}"
+        );
+    }
+    let only_wrong = format!("t={},v1={wrong},v1={wrong}", vector.t);
+    assert_eq!(
+        verify(
+            Some(&only_wrong),
+            &vector.body,
+            &secrets,
+            now,
+            DEFAULT_TOLERANCE
+        ),
+        Err(SignatureError::NoMatch)
+    );
+    let nine = format!("t={}{}", vector.t, format!(",v1={wrong}").repeat(9));
+    assert_eq!(
+        verify(Some(&nine), &vector.body, &secrets, now, DEFAULT_TOLERANCE),
+        Err(SignatureError::Malformed("more than 8 signatures"))
+    );
+    let eight = format!(
+        "t={}{},v1={}",
+        vector.t,
+        format!(",v1={wrong}").repeat(7),
+        vector.v1
+    );
+    assert_eq!(
+        verify(Some(&eight), &vector.body, &secrets, now, DEFAULT_TOLERANCE),
+        Ok(())
+    );
+}
+
+/// Issue 25, item 6: an empty or short secret is refused (an empty key signs every body
+/// with no secret at all); 16 bytes is the least, and the refusal never shows it.
+#[test]
+fn h1_an_empty_or_short_secret_is_refused() {
+    assert_eq!(MIN_SECRET_BYTES, 16);
+    for short in ["", "wbhsec_", "wbhsec_01234567"] {
+        let error = WebhookSecret::new(short).unwrap_err();
+        assert_eq!(error, SecretError::TooShort { bytes: short.len() });
+        assert!(error.to_string().contains("at least 16 bytes"), "{error}");
+        if !short.is_empty() {
+            assert!(!error.to_string().contains(short), "{error}");
+        }
+    }
+    assert!(WebhookSecret::new("wbhsec_0123456789").is_ok());
+    assert!(WebhookSecret::new(&"x".repeat(16)).is_ok());
 }

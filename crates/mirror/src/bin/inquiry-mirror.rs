@@ -35,7 +35,7 @@ line per inquiry, sorted by inquiry id:
 (`status` and `last_event` are null until an inquiry.* event arrived) and a summary of the
 answers on standard error.
 
-  --secret SECRET     verify every delivery's Persona-Signature with this endpoint secret
+  --secret SECRET     verify every delivery's Persona-Signature with this endpoint secret (16 bytes or more)
                       (repeat it for a rotation: one match suffices). Without a secret,
                       signatures are not checked. A secret on the command line shows in
                       the process list; prefer --secret-file.
@@ -68,22 +68,25 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Options>, Str
             "-h" | "--help" => return Ok(None),
             "--secret" => {
                 let secret = args.next().ok_or("--secret needs a value")?;
-                if secret.is_empty() {
-                    return Err("--secret is empty".to_owned());
-                }
-                options.secrets.push(WebhookSecret::new(&secret));
+                let secret =
+                    WebhookSecret::new(&secret).map_err(|error| format!("--secret: {error}"))?;
+                options.secrets.push(secret);
             }
             "--secret-file" => {
                 let path = args.next().ok_or("--secret-file needs a path")?;
                 let text = std::fs::read_to_string(&path)
                     .map_err(|error| format!("cannot read --secret-file {path}: {error}"))?;
                 let before = options.secrets.len();
-                options.secrets.extend(
-                    text.lines()
-                        .map(str::trim)
-                        .filter(|line| !line.is_empty())
-                        .map(WebhookSecret::new),
-                );
+                for (index, line) in text.lines().enumerate() {
+                    let line = line.trim();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    let secret = WebhookSecret::new(line).map_err(|error| {
+                        format!("--secret-file {path}, line {}: {error}", index + 1)
+                    })?;
+                    options.secrets.push(secret);
+                }
                 if options.secrets.len() == before {
                     return Err(format!("--secret-file {path} holds no secret"));
                 }
