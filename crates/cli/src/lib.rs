@@ -284,11 +284,10 @@ fn rule_text(id: &str) -> Result<String, String> {
     let first = lines
         .next()
         .ok_or_else(|| format!("{id} has no paragraph in {}", path.display()))?;
-    let indent = first.len() - first.trim_start().len();
     let mut text = first.trim_start().trim_start_matches("- ").to_owned();
+    // The paragraph runs to a blank line or the next bullet, at any depth.
     for line in lines {
-        let more = line.len() - line.trim_start().len();
-        if line.trim().is_empty() || more <= indent || line.trim_start().starts_with("- ") {
+        if line.trim().is_empty() || line.trim_start().starts_with("- ") {
             break;
         }
         text.push(' ');
