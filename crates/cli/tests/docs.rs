@@ -117,3 +117,23 @@ fn the_full_markdown_has_every_table() {
     assert!(all.contains(&render::errors_markdown()));
     assert!(all.contains(&render::access_markdown()));
 }
+
+/// A stale generated section is replaced, and everything around it is kept exactly;
+/// refreshing again changes nothing.
+#[test]
+fn a_stale_section_is_replaced_and_the_rest_kept_as_it_is() {
+    let doc =
+        "before\n<!-- generated:mermaid -->\nstale text\n<!-- end generated:mermaid -->\nafter\n";
+    let fresh = render::update_sections(doc).unwrap();
+    assert!(
+        fresh.starts_with("before\n<!-- generated:mermaid -->\n```mermaid\n"),
+        "{fresh}"
+    );
+    assert!(
+        fresh.ends_with("```\n<!-- end generated:mermaid -->\nafter\n"),
+        "{fresh}"
+    );
+    assert!(!fresh.contains("stale"), "{fresh}");
+    assert_eq!(fresh.matches("generated:mermaid").count(), 2, "{fresh}");
+    assert_eq!(render::update_sections(&fresh).unwrap(), fresh);
+}
