@@ -110,6 +110,21 @@ fn w6_a_session_dropped_by_s7_shows_as_it_ended_in_the_change_that_dropped_it() 
         // Before the change it was new and unexpired: the payload is not a stale copy.
         let was = before.sessions().iter().find(|s| s.id() == first).unwrap();
         assert_eq!(was.status(), SessionStatus::New);
+        // Only an expiry can name a session the change dropped: the same change with that
+        // event named otherwise is not a change the rules make, and is refused.
+        let mut forged = linked.events.to_vec();
+        for event in &mut forged {
+            if event.name == EventName::SessionExpired && event.session_id == Some(first) {
+                event.name = EventName::SessionStarted;
+            }
+        }
+        let refused = EventDocument::for_change(Some(&before), &inquiry, &forged).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("names a session neither inquiry keeps"),
+            "{refused}"
+        );
         return;
     }
 }
