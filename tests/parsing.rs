@@ -329,3 +329,41 @@ fn link_codes_never_show_their_secret() {
     assert_eq!(code.session(), Some(session));
     assert_eq!(bare.session(), None);
 }
+
+/// Issue 25, item 7: a new reference id holds no control (Cc) or format (Cf) character,
+/// which would make one id look like another; the refusal names the code point. A record
+/// written before the rule, with such a character, still loads.
+#[test]
+fn a_reference_id_refuses_control_and_format_characters_but_old_records_load() {
+    for (text, named) in [
+        ("user-\u{202E}1234", "U+202E"), // right-to-left override
+        ("user\u{200B}-1", "U+200B"),    // zero-width space
+        ("user\u{200D}1", "U+200D"),     // zero-width joiner
+        ("\u{FEFF}user-1", "U+FEFF"),    // byte order mark
+        ("user\u{00AD}1", "U+00AD"),     // soft hyphen
+        ("user\u{2066}1", "U+2066"),     // left-to-right isolate
+        ("user\u{E0041}", "U+E0041"),    // tag character
+        ("a\u{0007}b", "U+0007"),        // bell (Cc)
+        ("a\u{009B}b", "U+009B"),        // C1 control (Cc)
+    ] {
+        let error = ReferenceId::parse(text).unwrap_err();
+        assert_eq!(error.code(), ErrorCode::InvalidInput, "{text:?}");
+        assert!(error.to_string().contains(named), "{text:?}: {error}");
+    }
+    for fine in ["user-4711", "Zoë", "用户-1", "user 1", "👩", "a.b@c"] {
+        assert!(ReferenceId::parse(fine).is_ok(), "{fine:?}");
+    }
+    // A stored record keeps loading: only new input is held to the format rule.
+    let (mut inquiry, mut random) = common::created();
+    let _ = inquiry.start(common::min(1), &mut random).unwrap();
+    let text = serde_json::to_string(&inquiry).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["reference_id"] = serde_json::json!("user-\u{202E}1234");
+    let loaded = Inquiry::from_json(&value.to_string()).expect("an old record loads");
+    assert_eq!(loaded.reference_id().unwrap().as_str(), "user-\u{202E}1234");
+    value["reference_id"] = serde_json::json!("a\u{0007}b");
+    assert!(
+        Inquiry::from_json(&value.to_string()).is_err(),
+        "control characters never load"
+    );
+}

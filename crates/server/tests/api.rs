@@ -713,3 +713,23 @@ async fn w5_an_unreadable_inflection_is_answered_after_authentication() {
     let (status, body) = send(None, "snake").await;
     assert_eq!((status, error_code(&body)), (401, "unauthorized"), "{body}");
 }
+
+/// Issue 25, item 7: a `reference-id` with a bidirectional override or a zero-width
+/// character is 422 naming the member and the code point; nothing is created.
+#[tokio::test]
+async fn s1_a_reference_id_with_an_invisible_character_is_refused() {
+    let base = service().await;
+    let url = format!("{base}/api/v1/inquiries");
+    for (reference, named) in [("user-\u{202E}1234", "U+202E"), ("user\u{200B}1", "U+200B")] {
+        let body = json!({"data": {"attributes": {"reference-id": reference}}});
+        let (status, answer, _) = call(Method::POST, &url, Some(body), &[]).await;
+        assert_eq!(
+            (status.as_u16(), error_code(&answer)),
+            (422, "invalid_input"),
+            "{answer}"
+        );
+        let detail = answer["errors"][0]["detail"].as_str().unwrap();
+        assert!(detail.contains("data.attributes.reference-id"), "{detail}");
+        assert!(detail.contains(named), "{detail}");
+    }
+}
