@@ -54,13 +54,6 @@ impl Millis {
     }
 }
 
-impl fmt::Display for Millis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Only ASCII digits and separators are written.
-        f.write_str(std::str::from_utf8(&self.text()).unwrap_or_default())
-    }
-}
-
 impl Serialize for Millis {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(std::str::from_utf8(&self.text()).unwrap_or_default())
