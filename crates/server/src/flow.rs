@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use inquiry_lifecycle::{Error, InquiryId, LinkCode, SessionToken};
 use inquiry_lifecycle_store::act_rendering;
-use inquiry_lifecycle_wire::{Inflection, InquiryDocument, InquiryResource};
+use inquiry_lifecycle_wire::Inflection;
 use serde_json::Value;
 
 use crate::api::ATTEMPTS;
@@ -69,8 +69,11 @@ pub async fn style() -> Response {
 }
 
 /// `POST /flow/inquiries/{id}/access`, with the header `Session-Token: …` or none: 200
-/// with the inquiry (W1) when the access table grants it (a first use marks the session
-/// `active`), else the refusal (`session_required`, `invalid_token`, `session_expired`,
+/// with what the page shows, `{"data": {"type": "inquiry", "id": …, "attributes":
+/// {"status": …}}}`, when the access table grants it (a first use marks the session
+/// `active`). Only that: whoever holds the link may open a `created` inquiry, so the
+/// answer carries nothing else of the resource (no `reference-id`, no session ids).
+/// Otherwise the refusal (`session_required`, `invalid_token`, `session_expired`,
 /// `inquiry_expired`, `inquiry_finished`, `redacted`).
 pub async fn access(
     State(app): State<Arc<App>>,
@@ -95,16 +98,16 @@ pub async fn access(
             inquiry.access(token.as_ref(), now)
         })
         .await?;
-        Ok::<_, ApiError>(InquiryDocument::new(InquiryResource::at(
-            &acted.inquiry,
-            now,
-        )))
+        let seen = serde_json::json!({
+            "data": {
+                "type": "inquiry",
+                "id": id.to_string(),
+                "attributes": { "status": acted.inquiry.status_at(now).as_str() },
+            }
+        });
+        Ok::<_, ApiError>(seen.to_string())
     };
-    let document = work.await;
-    ok_json(
-        document.map(|d| d.to_json(Inflection::Kebab)),
-        Inflection::Kebab,
-    )
+    ok_json(work.await, Inflection::Kebab)
 }
 
 /// `POST /flow/inquiries/{id}/redeem` with `{"code": "…"}`: 200

@@ -103,10 +103,15 @@ async fn s6_access_follows_the_access_table() {
     let id = create(&base).await;
     let access = format!("{base}/flow/inquiries/{id}/access");
 
-    // Created: anyone with the link (A1), nothing changes.
+    // Created: anyone with the link (A1), nothing changes. Issue 25, item 4: the answer
+    // holds what the page shows and nothing else of the resource (no reference-id, no
+    // session ids), since no credential was needed.
     let (status, body) = person(&access, None, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["data"]["attributes"]["status"], "created");
+    assert_eq!(
+        body,
+        serde_json::json!({"data": {"type": "inquiry", "id": id, "attributes": {"status": "created"}}})
+    );
 
     let token = start(&base, &id).await;
     assert_eq!(session_statuses(&base, &id).await, ["new"]);
