@@ -367,3 +367,44 @@ fn a_reference_id_refuses_control_and_format_characters_but_old_records_load() {
         "control characters never load"
     );
 }
+
+/// The vocabularies are their names: every error code and event name displays as its
+/// wire name and reads back from it, and nothing else reads; each code has its own
+/// one-line description; exactly the `inquiry-session.*` names are session events.
+#[test]
+fn codes_and_event_names_read_back_from_their_names_only() {
+    let mut descriptions = std::collections::BTreeSet::new();
+    for code in ErrorCode::ALL {
+        assert_eq!(code.to_string(), code.as_str());
+        assert_eq!(code.as_str().parse::<ErrorCode>().unwrap(), code);
+        assert!(
+            code.description().len() > 20,
+            "{code}: {}",
+            code.description()
+        );
+        assert!(
+            descriptions.insert(code.description()),
+            "{code} repeats a description"
+        );
+    }
+    for name in EventName::ALL {
+        assert_eq!(name.to_string(), name.as_str());
+        assert_eq!(name.as_str().parse::<EventName>().unwrap(), name);
+        assert_eq!(
+            name.is_session_event(),
+            name.as_str().starts_with("inquiry-session."),
+            "{name}"
+        );
+    }
+    for unknown in [
+        "",
+        "conflict",
+        "inquiry.deleted",
+        "INVALID_TOKEN",
+        "invalid_token ",
+    ] {
+        let refused = unknown.parse::<ErrorCode>().unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::InvalidInput, "{unknown:?}");
+        assert!(unknown.parse::<EventName>().is_err(), "{unknown:?}");
+    }
+}
