@@ -1,6 +1,7 @@
 //! The service's flags, each also an environment variable `INQUIRY_*`.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -44,6 +45,25 @@ pub struct Config {
     /// (`<public URL>/verify?inquiry-id=…&code=…`). Default: `http://<listen address>`.
     #[arg(long, env = "INQUIRY_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// A request head must arrive whole within this many milliseconds, and a keep-alive
+    /// connection idle for as long is closed.
+    #[arg(long, env = "INQUIRY_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+
+    /// A request, its body included, must be sent and answered within this many
+    /// milliseconds; after it the answer is 408 `request_timeout`.
+    #[arg(long, env = "INQUIRY_REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+
+    /// At most this many connections are open at once; more wait to be accepted.
+    #[arg(long, env = "INQUIRY_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// On SIGTERM, requests in flight get this many milliseconds to finish; then the
+    /// connections still open are closed and the service stops.
+    #[arg(long, env = "INQUIRY_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
 
     /// The largest request body accepted, in bytes; larger is answered 413.
     #[arg(long, env = "INQUIRY_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
@@ -93,6 +113,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The connection limits the flags set.
+    pub fn connection_limits(&self) -> crate::ConnectionLimits {
+        crate::ConnectionLimits {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
+        }
+    }
+
     /// The public URL, defaulting to the listen address.
     pub fn public_url(&self) -> String {
         self.public_url

@@ -36,6 +36,9 @@ pub enum ApiCode {
     Conflict,
     /// `payload_too_large` 413.
     PayloadTooLarge,
+    /// `request_timeout` 408: the request was not sent and answered in time
+    /// (`--request-timeout-ms`). Send it again.
+    RequestTimeout,
     /// `corrupt_record` 500: a stored record fails validation. Not the client's fault.
     CorruptRecord,
     /// `internal` 500: the service failed otherwise. Not the client's fault; retry.
@@ -49,7 +52,7 @@ impl ApiCode {
     pub const INVALID_INPUT: ApiCode = ApiCode::Lifecycle(ErrorCode::InvalidInput);
 
     /// The service's own codes (the rule book's are [`ErrorCode::ALL`]).
-    pub const SERVICE: [ApiCode; 10] = [
+    pub const SERVICE: [ApiCode; 11] = [
         ApiCode::Unauthorized,
         ApiCode::NotFound,
         ApiCode::MethodNotAllowed,
@@ -57,6 +60,7 @@ impl ApiCode {
         ApiCode::IdempotencyConflict,
         ApiCode::Conflict,
         ApiCode::PayloadTooLarge,
+        ApiCode::RequestTimeout,
         ApiCode::CorruptRecord,
         ApiCode::Internal,
         ApiCode::Unavailable,
@@ -73,6 +77,7 @@ impl ApiCode {
             ApiCode::IdempotencyConflict => "idempotency_conflict",
             ApiCode::Conflict => "conflict",
             ApiCode::PayloadTooLarge => "payload_too_large",
+            ApiCode::RequestTimeout => "request_timeout",
             ApiCode::CorruptRecord => "corrupt_record",
             ApiCode::Internal => "internal",
             ApiCode::Unavailable => "unavailable",
@@ -87,6 +92,7 @@ impl ApiCode {
             ApiCode::Unauthorized => 401,
             ApiCode::NotFound => 404,
             ApiCode::MethodNotAllowed => 405,
+            ApiCode::RequestTimeout => 408,
             ApiCode::Conflict => 409,
             ApiCode::PayloadTooLarge => 413,
             ApiCode::IdempotencyConflict => 422,
@@ -96,11 +102,12 @@ impl ApiCode {
     }
 
     /// Whether a client should send the same request again later: the refusal says
-    /// nothing about the request (`conflict`, `internal`, `unavailable`).
+    /// nothing about the request (`conflict`, `request_timeout`, `internal`,
+    /// `unavailable`).
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            ApiCode::Conflict | ApiCode::Internal | ApiCode::Unavailable
+            ApiCode::Conflict | ApiCode::RequestTimeout | ApiCode::Internal | ApiCode::Unavailable
         )
     }
 }

@@ -23,6 +23,7 @@ mod flow;
 #[cfg(feature = "hostile-delivery")]
 mod hostile;
 mod idempotency;
+mod serve;
 mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -43,6 +44,7 @@ pub use config::Config;
 pub use error::{ApiCode, ApiError, StartError};
 #[cfg(feature = "hostile-delivery")]
 pub use hostile::Hostility;
+pub use serve::{serve, ConnectionLimits, Drained};
 pub use webhooks::{deliver_once, deliverer, flush, Endpoint, Webhooks, WireRender};
 
 use api::ApiRequest;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use inquiry_lifecycle_server::{deliverer, flush, router, storage, sweeper, App, Clock, Config};
+use inquiry_lifecycle_server::{
+    deliverer, flush, router, serve, storage, sweeper, App, Clock, Config, Drained,
+};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -46,10 +48,13 @@ async fn run(config: Config) -> Result<(), String> {
     );
     let sweeping = tokio::spawn(sweeper(app.clone(), Duration::from_secs(1)));
     let delivering = tokio::spawn(deliverer(app.clone()));
-    axum::serve(listener, router(app.clone()))
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| format!("the server failed: {e}"))?;
+    let limits = config.connection_limits();
+    if serve(listener, router(app.clone()), limits, shutdown()).await == Drained::Cut {
+        tracing::warn!(
+            grace_ms = limits.shutdown_grace.as_millis(),
+            "connections still open after the shutdown grace were closed"
+        );
+    }
     sweeping.abort();
     delivering.abort();
     // What the last requests committed is delivered before the process ends (a failed

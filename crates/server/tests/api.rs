@@ -605,6 +605,7 @@ fn every_code_has_one_status_and_reads_back_from_its_name() {
             ("idempotency_conflict", 422, false),
             ("conflict", 409, true),
             ("payload_too_large", 413, false),
+            ("request_timeout", 408, true),
             ("corrupt_record", 500, false),
             ("internal", 500, true),
             ("unavailable", 503, true),

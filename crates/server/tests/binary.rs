@@ -83,6 +83,12 @@ async fn the_binary_serves_and_stops_cleanly_on_sigterm() {
     let listen = format!("127.0.0.1:{}", free_port());
     let mut child = server()
         .args(["--api-key", "test_key", "--test-clock", "--listen", &listen])
+        .args([
+            "--header-read-timeout-ms",
+            "20000",
+            "--shutdown-grace-ms",
+            "500",
+        ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -100,13 +106,22 @@ async fn the_binary_serves_and_stops_cleanly_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(created.status().as_u16(), 201);
+    // The audit: a partial head kept the process running 40 s after SIGTERM. This one
+    // is within its 20 s header timeout, so only the 500 ms grace can end it.
+    let mut partial = std::net::TcpStream::connect(&listen).unwrap();
+    std::io::Write::write_all(
+        &mut partial,
+        b"POST /api/v1/inquiries HTTP/1.1\r\nHost: x\r\n",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let mut exited = None;
-    for _ in 0..100 {
+    for _ in 0..30 {
         if let Some(status) = child.try_wait().unwrap() {
             exited = Some(status);
             break;
@@ -115,7 +130,7 @@ async fn the_binary_serves_and_stops_cleanly_on_sigterm() {
     }
     let Some(exit) = exited else {
         let _ = child.kill();
-        panic!("the binary was still running 10 s after SIGTERM");
+        panic!("the binary was still running 3 s after SIGTERM, with a partial head open");
     };
     let output = child.wait_with_output().unwrap();
     let logs = String::from_utf8_lossy(&output.stdout).into_owned()
