@@ -694,3 +694,35 @@ fn an_idempotency_key_debugs_as_its_key() {
     let shown = format!("{key:?}");
     assert_eq!(shown, "IdempotencyKey { key: \"resume-1\", .. }");
 }
+
+/// The suite's corrupt-record check fails for a store that answers a record it should
+/// have refused (the memory store keeps typed inquiries, so a good one stands in), and for
+/// one that finds nothing.
+#[tokio::test(flavor = "current_thread")]
+async fn the_corrupt_record_check_fails_for_a_store_that_loads_the_record() {
+    use chrono::{TimeZone, Utc};
+    use inquiry_lifecycle::{Inquiry, InquiryId, Policy, SeededRandom};
+    use inquiry_lifecycle_store::{InquiryStore, Outgoing};
+    let store = MemoryStore::new();
+    let mut random = SeededRandom::new(3);
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let (inquiry, events) = Inquiry::create(&Policy::default(), t0, &mut random).unwrap();
+    store
+        .insert(&inquiry, &Outgoing::plain(&events), None)
+        .await
+        .unwrap();
+    let failure = suite::check_corrupt_record(&store, inquiry.id())
+        .await
+        .unwrap_err();
+    assert!(
+        failure
+            .to_string()
+            .contains("loading a corrupt record answered Ok(Some"),
+        "{failure}"
+    );
+    let nothing = InquiryId::generate(&mut random);
+    let failure = suite::check_corrupt_record(&store, nothing)
+        .await
+        .unwrap_err();
+    assert!(failure.to_string().contains("Ok(None)"), "{failure}");
+}
