@@ -1010,19 +1010,26 @@ pub async fn a_lost_answer_is_replayed_never_applied_twice<S: Store>(
             .map_err(backend)?
         {
             KeyClaim::Taken if attempt == 0 => {
-                // The first request commits, then its answer is lost with its process.
-                let lost = act_keyed(
-                    store,
-                    inquiry.id(),
-                    3,
-                    None,
-                    &resume,
-                    |inquiry| inquiry.resume(t0(), &mut random),
-                    |saved, _| answer(200, &saved.revision().to_string()),
-                )
-                .await
-                .map_err(backend)?;
-                drop(lost);
+                // The first request commits its change with its answer, as `act_keyed`
+                // does, and its process dies right then: nothing after the save runs.
+                let mut changed = store
+                    .load(inquiry.id())
+                    .await
+                    .map_err(backend)?
+                    .ok_or_else(|| SuiteFailure("the inserted inquiry is gone".to_owned()))?;
+                let expected = changed.revision();
+                let resumed = changed.resume(t0(), &mut random).map_err(|error| {
+                    SuiteFailure(format!("the suite's resume was refused: {error}"))
+                })?;
+                let committed = answer(200, &changed.revision().to_string());
+                let keyed = Keyed {
+                    key: &resume,
+                    answer: &committed,
+                };
+                store
+                    .save(&changed, expected, &Outgoing::plain(&resumed.events), Some(keyed))
+                    .await
+                    .map_err(backend)?;
             }
             KeyClaim::Replay(kept) if attempt > 0 => {
                 ensure!(

@@ -726,3 +726,24 @@ async fn the_corrupt_record_check_fails_for_a_store_that_loads_the_record() {
         .unwrap_err();
     assert!(failure.to_string().contains("Ok(None)"), "{failure}");
 }
+
+/// The suite's crash test on its own: a store that does not commit a keyed answer with its
+/// change (the process dies before anything else could record it) would run the retried
+/// change twice, and the check says so; the real store passes it.
+#[tokio::test(flavor = "current_thread")]
+async fn the_crash_test_catches_a_store_that_would_apply_a_retry_twice() {
+    let broken = Broken(MemoryStore::new(), Fault::AnswerNotCommitted);
+    let failure = suite::a_lost_answer_is_replayed_never_applied_twice(&broken)
+        .await
+        .unwrap_err();
+    assert!(
+        failure
+            .0
+            .contains("attempt 1 of a keyed request whose answer was lost")
+            && failure.0.contains("the change would run twice"),
+        "{failure}"
+    );
+    suite::a_lost_answer_is_replayed_never_applied_twice(&MemoryStore::new())
+        .await
+        .unwrap();
+}
