@@ -1403,3 +1403,16 @@ fn m4_reachable_is_the_closure_of_the_transition_table() {
         }
     }
 }
+
+/// E4 at the instant itself: the deadline is shown until just before it, and at the
+/// deadline the inquiry is expired and shows none.
+#[test]
+fn e4_the_deadline_is_shown_until_the_instant_it_passes() {
+    let (inquiry, _) = common::created();
+    let deadline = inquiry.deadline().unwrap();
+    let just_before = deadline - chrono::TimeDelta::seconds(1);
+    assert_eq!(inquiry.deadline_at(just_before), Some(deadline));
+    assert_eq!(inquiry.status_at(just_before), Status::Created);
+    assert_eq!(inquiry.deadline_at(deadline), None);
+    assert_eq!(inquiry.status_at(deadline), Status::Expired);
+}
