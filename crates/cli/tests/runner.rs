@@ -6,14 +6,9 @@ use inquiry_lifecycle_cli::{
     Limits,
 };
 
-const STORY: &str = r#"{
-  "name": "story",
-  "steps": [
-    { "at": "0s", "do": "create" },
-    { "at": "1m", "do": "start", "token": "a" },
-    { "at": "2m", "do": "access", "token": "a", "expect": { "status": "pending" } }
-  ]
-}"#;
+mod common;
+
+use common::STORY;
 
 /// A fresh folder of this test process's own.
 fn scratch(name: &str) -> std::path::PathBuf {

@@ -35,14 +35,9 @@ fn every_rule_id_is_illustrated_by_a_bundled_scenario() {
     assert!(missing.is_empty(), "rules no scenario names: {missing:?}");
 }
 
-const STORY: &str = r#"{
-  "name": "story",
-  "steps": [
-    { "at": "0s", "do": "create" },
-    { "at": "1m", "do": "start", "token": "a" },
-    { "at": "2m", "do": "access", "token": "a", "expect": { "status": "pending" } }
-  ]
-}"#;
+mod common;
+
+use common::STORY;
 
 #[test]
 fn a_scenario_with_a_false_expectation_fails_and_says_where() {

@@ -84,6 +84,11 @@ impl Receiver {
     }
 }
 
+/// A service that posts every event to `url`, signed with `SECRET`: its base URL and state.
+async fn posting_to(url: &str) -> (String, std::sync::Arc<inquiry_lifecycle_server::App>) {
+    service_with(&["--webhook-url", url, "--webhook-secret", SECRET]).await
+}
+
 async fn receive(
     State(receiver): State<Receiver>,
     Path(name): Path<String>,
@@ -219,13 +224,7 @@ async fn h2_every_event_is_delivered_signed_with_its_payload_in_each_inflection(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn h2_an_expiry_goes_out_when_the_clock_passes_the_deadline() {
     let (receiver, hooks) = Receiver::start().await;
-    let (base, app) = service_with(&[
-        "--webhook-url",
-        &format!("{hooks}/hook"),
-        "--webhook-secret",
-        SECRET,
-    ])
-    .await;
+    let (base, app) = posting_to(&format!("{hooks}/hook")).await;
     tokio::spawn(deliverer(app));
     let id = create(&base).await;
     receiver.wait_for("hook", 1).await;
@@ -467,13 +466,7 @@ async fn h2_an_event_saved_without_its_document_is_sent_with_the_inquiry_as_it_s
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn w5_a_lone_camel_endpoint_gets_camel_keys() {
     let (receiver, hooks) = Receiver::start().await;
-    let (base, app) = service_with(&[
-        "--webhook-url",
-        &format!("camel={hooks}/camel"),
-        "--webhook-secret",
-        SECRET,
-    ])
-    .await;
+    let (base, app) = posting_to(&format!("camel={hooks}/camel")).await;
     tokio::spawn(deliverer(app));
     create(&base).await;
     let body = &receiver.wait_for("camel", 1).await[0].body;
@@ -487,13 +480,7 @@ async fn w5_a_lone_camel_endpoint_gets_camel_keys() {
 async fn h2_a_failed_attempt_waits_for_its_backoff() {
     let (receiver, hooks) = Receiver::start().await;
     receiver.answer("hook", 500);
-    let (base, app) = service_with(&[
-        "--webhook-url",
-        &format!("{hooks}/hook"),
-        "--webhook-secret",
-        SECRET,
-    ])
-    .await;
+    let (base, app) = posting_to(&format!("{hooks}/hook")).await;
     create(&base).await;
     assert_eq!(deliver_once(&app).await, 1, "the event is attempted");
     assert_eq!(receiver.at("hook").len(), 1);
@@ -664,13 +651,7 @@ async fn h2_retries_and_redrives_skip_the_endpoints_that_took_the_event() {
 #[allow(clippy::disallowed_methods)] // the test measures how long an empty flush takes
 async fn h2_a_stopping_service_flushes_every_batch_of_the_outbox() {
     let (receiver, hooks) = Receiver::start().await;
-    let (base, app) = service_with(&[
-        "--webhook-url",
-        &format!("{hooks}/hook"),
-        "--webhook-secret",
-        SECRET,
-    ])
-    .await;
+    let (base, app) = posting_to(&format!("{hooks}/hook")).await;
     for _ in 0..150 {
         create(&base).await;
     }
