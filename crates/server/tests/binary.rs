@@ -139,6 +139,11 @@ async fn the_binary_serves_and_stops_cleanly_on_sigterm() {
     assert!(logs.contains("inquiry-server ready"), "{logs}");
     assert!(logs.contains("shutting down"), "{logs}");
     assert!(logs.contains("stopped"), "{logs}");
+    // The partial head outlived the grace: the log says its connection was cut.
+    assert!(
+        logs.contains("connections still open after the shutdown grace were closed"),
+        "{logs}"
+    );
     assert!(
         !logs.contains("still to deliver"),
         "the outbox was flushed before the process ended: {logs}"
