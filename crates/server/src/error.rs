@@ -352,7 +352,12 @@ mod tests {
         };
         for (error, code) in failures() {
             let shown = error.to_string();
-            assert_eq!(ApiError::from(error).code, code, "{shown}");
+            let answered = ApiError::from(error);
+            assert_eq!(answered.code, code, "{shown}");
+            if code == ApiCode::Unavailable {
+                // Says what a client may assume about its change.
+                assert!(answered.detail.contains("safe to retry"), "{}", answered.detail);
+            }
         }
         // Met inside `act`, the same failures answer the same.
         for (error, code) in failures() {
