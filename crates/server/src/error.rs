@@ -356,7 +356,11 @@ mod tests {
             assert_eq!(answered.code, code, "{shown}");
             if code == ApiCode::Unavailable {
                 // Says what a client may assume about its change.
-                assert!(answered.detail.contains("safe to retry"), "{}", answered.detail);
+                assert!(
+                    answered.detail.contains("safe to retry"),
+                    "{}",
+                    answered.detail
+                );
             }
         }
         // Met inside `act`, the same failures answer the same.
