@@ -48,21 +48,21 @@ pub struct Config {
 
     /// A request head must arrive whole within this many milliseconds, and a keep-alive
     /// connection idle for as long is closed.
-    #[arg(long, env = "INQUIRY_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "INQUIRY_HEADER_READ_TIMEOUT_MS", default_value_t = crate::serve::DEFAULT_HEADER_READ_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..))]
     pub header_read_timeout_ms: u64,
 
     /// A request, its body included, must be sent and answered within this many
     /// milliseconds; after it the answer is 408 `request_timeout`.
-    #[arg(long, env = "INQUIRY_REQUEST_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "INQUIRY_REQUEST_TIMEOUT_MS", default_value_t = crate::serve::DEFAULT_REQUEST_TIMEOUT_MS, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
 
     /// At most this many connections are open at once; more wait to be accepted.
-    #[arg(long, env = "INQUIRY_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, env = "INQUIRY_MAX_CONNECTIONS", default_value_t = crate::serve::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
 
     /// On SIGTERM, requests in flight get this many milliseconds to finish; then the
     /// connections still open are closed and the service stops.
-    #[arg(long, env = "INQUIRY_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    #[arg(long, env = "INQUIRY_SHUTDOWN_GRACE_MS", default_value_t = crate::serve::DEFAULT_SHUTDOWN_GRACE_MS)]
     pub shutdown_grace_ms: u64,
 
     /// The largest request body accepted, in bytes; larger is answered 413.

@@ -41,13 +41,22 @@ pub struct ConnectionLimits {
     pub shutdown_grace: Duration,
 }
 
+/// The default header read timeout, in milliseconds (`--header-read-timeout-ms`).
+pub const DEFAULT_HEADER_READ_TIMEOUT_MS: u64 = 10_000;
+/// The default request timeout, in milliseconds (`--request-timeout-ms`).
+pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 30_000;
+/// The default connection limit (`--max-connections`).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// The default shutdown grace, in milliseconds (`--shutdown-grace-ms`).
+pub const DEFAULT_SHUTDOWN_GRACE_MS: u64 = 10_000;
+
 impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
-            header_read_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            max_connections: 1024,
-            shutdown_grace: Duration::from_secs(10),
+            header_read_timeout: Duration::from_millis(DEFAULT_HEADER_READ_TIMEOUT_MS),
+            request_timeout: Duration::from_millis(DEFAULT_REQUEST_TIMEOUT_MS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            shutdown_grace: Duration::from_millis(DEFAULT_SHUTDOWN_GRACE_MS),
         }
     }
 }
